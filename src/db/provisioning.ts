@@ -1,0 +1,94 @@
+// Creating companies, users and keys outside the API: used by `npm run provision`, `npm run dev`
+// and the test factories. Plain SQL with parameters (no drizzle) so that the Node scripts can run
+// it through `wrangler d1 execute` as well as a Worker through a D1 binding.
+import { generateApiKey, hashApiKey, type ApiKeyMode } from "../lib/api-key-format.ts";
+import { nowIso } from "../lib/clock.ts";
+import { newId } from "../lib/ids.ts";
+import type { PlanName } from "../plans.ts";
+import type { Role } from "./schema.ts";
+
+export interface Statement {
+  sql: string;
+  params: (string | null)[];
+}
+
+export interface NewApiKey {
+  apiKeyId: string;
+  apiKey: string;
+  statement: Statement;
+}
+
+export async function newApiKey(options: {
+  companyId: string;
+  userId: string;
+  role: Role;
+  mode: ApiKeyMode;
+  name?: string;
+  expiresAt?: string | null;
+  revokedAt?: string | null;
+}): Promise<NewApiKey> {
+  const apiKeyId = newId("key");
+  const apiKey = generateApiKey(options.mode);
+  const statement: Statement = {
+    sql: `INSERT INTO api_keys (id, company_id, user_id, name, role, key_hash, last4, created_at, expires_at, revoked_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    params: [
+      apiKeyId,
+      options.companyId,
+      options.userId,
+      options.name ?? "Default key",
+      options.role,
+      await hashApiKey(apiKey),
+      apiKey.slice(-4),
+      nowIso(),
+      options.expiresAt ?? null,
+      options.revokedAt ?? null,
+    ],
+  };
+  return { apiKeyId, apiKey, statement };
+}
+
+export function newUser(options: { companyId: string; name: string; email: string; role: Role }) {
+  const userId = newId("user");
+  const now = nowIso();
+  const statement: Statement = {
+    sql: `INSERT INTO users (id, company_id, name, email, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    params: [userId, options.companyId, options.name, options.email, options.role, now, now],
+  };
+  return { userId, statement };
+}
+
+/** A company with one admin user and one admin key. */
+export async function provisionCompany(options: { name: string; plan: PlanName; mode: ApiKeyMode }) {
+  const companyId = newId("co");
+  const now = nowIso();
+  const company: Statement = {
+    sql: `INSERT INTO companies (id, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+    params: [companyId, options.name, options.plan, now, now],
+  };
+  const user = newUser({ companyId, name: "Admin", email: "admin@example.com", role: "admin" });
+  const key = await newApiKey({ companyId, userId: user.userId, role: "admin", mode: options.mode });
+  return {
+    companyId,
+    userId: user.userId,
+    apiKeyId: key.apiKeyId,
+    apiKey: key.apiKey,
+    statements: [company, user.statement, key.statement],
+  };
+}
+
+export function setPlanStatement(companyId: string, plan: PlanName): Statement {
+  return {
+    sql: `UPDATE companies SET plan = ?, updated_at = ? WHERE id = ?`,
+    params: [plan, nowIso(), companyId],
+  };
+}
+
+/** The statement with its parameters written in as SQL literals, for `wrangler d1 execute`. */
+export function inlineParams(statement: Statement): string {
+  let index = 0;
+  return statement.sql.replace(/\?/g, () => {
+    const value = statement.params[index++];
+    return value === null || value === undefined ? "NULL" : `'${value.replaceAll("'", "''")}'`;
+  });
+}

@@ -1,0 +1,111 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../types.ts";
+import { ApiError, errorBody } from "./errors.ts";
+import { newId } from "./ids.ts";
+import { validationError } from "./validation.ts";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
+/** A router for one resource; every router shares the validation hook. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+}
+
+export function errorResponse(c: Context<AppEnv>, error: ApiError) {
+  return c.json(errorBody(error, c.get("requestId")), error.status, error.headers);
+}
+
+const requestId = createMiddleware<AppEnv>(async (c, next) => {
+  const id = newId("req");
+  c.set("requestId", id);
+  await next();
+  c.header("Request-Id", id);
+});
+
+/**
+ * Checks a body before any handler sees it: JSON content type (415), at most 1 MiB (413) and
+ * parseable (400 invalid_json). Requests without a body pass through.
+ */
+const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  const hasBody =
+    c.req.raw.body !== null && c.req.header("Content-Length") !== "0" && c.req.method !== "GET";
+  if (!hasBody) return next();
+  if (!JSON_CONTENT_TYPE.test(c.req.header("Content-Type") ?? "")) {
+    throw new ApiError(
+      "unsupported_media_type",
+      "Send the request body as JSON with 'Content-Type: application/json'.",
+    );
+  }
+  return bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError("payload_too_large", "The request body must be at most 1 MiB.");
+    },
+  })(c, async () => {
+    const text = await c.req.text();
+    if (text.length > 0) {
+      try {
+        JSON.parse(text);
+      } catch {
+        throw new ApiError("invalid_json", "The request body is not valid JSON.");
+      }
+    }
+    await next();
+  });
+});
+
+/**
+ * The application shell: request ids, body checks, the contract's error body for everything that
+ * goes wrong, 404 for unknown paths and 405 (with `Allow`) for known paths with another method.
+ */
+export function createApp() {
+  const app = createRouter();
+  app.use("*", requestId);
+  app.use("*", jsonBody);
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      const error = new ApiError(
+        "method_not_allowed",
+        `${c.req.method} is not allowed on ${c.req.path}. Allowed: ${allowed.join(", ")}.`,
+        null,
+        { Allow: allowed.join(", ") },
+      );
+      return errorResponse(c, error);
+    }
+    return errorResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`));
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof HTTPException && err.status < 500) {
+      return errorResponse(c, new ApiError("invalid_request", err.message || "Bad request."));
+    }
+    console.error(JSON.stringify({ request_id: c.get("requestId"), error: String(err?.stack ?? err) }));
+    return errorResponse(
+      c,
+      new ApiError("internal_error", "Something went wrong on our side. Nothing was changed."),
+    );
+  });
+  return app;
+}
+
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+")}/?$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  return [...methods];
+}

@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+// Every error code of the contract (API.md §1) and the status it answers with.
+const STATUS_BY_CODE = {
+  invalid_request: 400,
+  invalid_json: 400,
+  authentication_required: 401,
+  invalid_api_key: 401,
+  permission_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  sku_taken: 409,
+  barcode_taken: 409,
+  insufficient_stock: 409,
+  quantity_conflict: 409,
+  invalid_state: 409,
+  idempotency_key_in_use: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  rate_limit_exceeded: 429,
+  daily_quota_exceeded: 429,
+  plan_limit_exceeded: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof STATUS_BY_CODE;
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ContentfulStatusCode;
+  readonly field: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    field: string | null = null,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = STATUS_BY_CODE[code];
+    this.field = field;
+    this.headers = headers;
+  }
+}
+
+export function notFound(resource: string, id: string): ApiError {
+  return new ApiError("not_found", `No ${resource} with id '${id}'.`, "id");
+}
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(STATUS_BY_CODE) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      field: z.string().nullable(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+export function errorBody(error: ApiError, requestId: string) {
+  return {
+    error: { code: error.code, message: error.message, field: error.field, request_id: requestId },
+  };
+}
+
+export const errorContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorBodySchema } },
+});
+
+/** The error answers every authenticated route can give, spread into each route definition. */
+export const openApiErrorResponses = {
+  400: errorContent("The request failed validation (`invalid_request`, `invalid_json`)."),
+  401: errorContent("Missing or invalid API key."),
+  403: errorContent("The key's role may not do this."),
+  404: errorContent("No such resource for this company."),
+  413: errorContent("The body is larger than 1 MiB."),
+  415: errorContent("The body is not sent as application/json."),
+  429: errorContent("Rate limit or quota exceeded."),
+  500: errorContent("Internal error; nothing was half-written."),
+} as const;
+
+export const conflictResponse = (description: string) => ({ 409: errorContent(description) });

@@ -1,0 +1,63 @@
+import { z } from "@hono/zod-openapi";
+import { ApiError } from "./errors.ts";
+
+// Messages written for people. The field name is added by `validationError`, so each message
+// reads as the end of "The 'quantity' field …".
+z.config({
+  customError: (issue) => {
+    switch (issue.code) {
+      case "invalid_type":
+        if (issue.input === undefined) return "is required.";
+        if (issue.expected === "int") return "must be an integer.";
+        return `must be ${article(issue.expected)}.`;
+      case "too_small":
+        return issue.origin === "string"
+          ? `must be at least ${issue.minimum} character${issue.minimum === 1 ? "" : "s"} long.`
+          : issue.origin === "array"
+            ? `must have at least ${issue.minimum} entries.`
+            : `must be ${issue.inclusive ? "at least" : "greater than"} ${issue.minimum}.`;
+      case "too_big":
+        return issue.origin === "string"
+          ? `must be at most ${issue.maximum} characters long.`
+          : issue.origin === "array"
+            ? `must have at most ${issue.maximum} entries.`
+            : `must be ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}.`;
+      case "invalid_value":
+        return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}.`;
+      case "invalid_format":
+        return issue.format === "datetime"
+          ? "must be an ISO 8601 timestamp such as 2025-01-15T10:30:00Z."
+          : undefined;
+      default:
+        return undefined;
+    }
+  },
+});
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** `["line_items", 2, "quantity_ordered"]` → `line_items[2].quantity_ordered` */
+export function fieldPath(path: readonly PropertyKey[]): string | null {
+  let out = "";
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : `${out ? "." : ""}${String(part)}`;
+  }
+  return out || null;
+}
+
+/** The first zod issue as the contract's `400 invalid_request`, naming the field. */
+export function validationError(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  if (!issue) return new ApiError("invalid_request", "The request is invalid.");
+  if (issue.code === "unrecognized_keys") {
+    const field = fieldPath([...issue.path, issue.keys[0]!]);
+    return new ApiError("invalid_request", `Unknown field '${field}'.`, field);
+  }
+  const field = fieldPath(issue.path);
+  if (field === null) {
+    return new ApiError("invalid_request", `The request body ${issue.message}`);
+  }
+  return new ApiError("invalid_request", `The '${field}' field ${issue.message}`, field);
+}

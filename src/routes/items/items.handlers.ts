@@ -1,0 +1,73 @@
+import {
+  findLiveItem,
+  insertItem,
+  listLiveItems,
+  listTrashedItems,
+  restoreTrashedItem,
+  trashItem,
+  updateLiveItem,
+} from "../../db/items.ts";
+import { database } from "../../db/client.ts";
+import { ApiError, notFound } from "../../lib/errors.ts";
+import { paginate } from "../../lib/pagination.ts";
+import type { AppRouteHandler } from "../../types.ts";
+import type * as routes from "./items.routes.ts";
+import { toItem, toTrashedItem } from "./items.schemas.ts";
+
+export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => {
+  const { search, location, low_stock, ...page } = c.req.valid("query");
+  const lowStock = low_stock === undefined ? undefined : low_stock === "true" || low_stock === "1";
+  const { rows, total } = await listLiveItems(
+    database(c.env.DB),
+    c.get("auth").companyId,
+    { search, location, lowStock },
+    page,
+  );
+  return c.json(paginate(rows.map(toItem), total, page), 200);
+};
+
+export const createItem: AppRouteHandler<typeof routes.createItem> = async (c) => {
+  const row = await insertItem(database(c.env.DB), c.get("auth").companyId, c.req.valid("json"));
+  return c.json(toItem(row), 201);
+};
+
+export const getItem: AppRouteHandler<typeof routes.getItem> = async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await findLiveItem(database(c.env.DB), c.get("auth").companyId, id);
+  if (!row) throw notFound("item", id);
+  return c.json(toItem(row), 200);
+};
+
+export const updateItem: AppRouteHandler<typeof routes.updateItem> = async (c) => {
+  const { id } = c.req.valid("param");
+  const { quantity, ...changes } = c.req.valid("json");
+  if (quantity !== undefined) {
+    throw new ApiError(
+      "invalid_request",
+      "The 'quantity' field cannot be changed here; record stock movements with POST /v1/transactions.",
+      "quantity",
+    );
+  }
+  const row = await updateLiveItem(database(c.env.DB), c.get("auth").companyId, id, changes);
+  if (!row) throw notFound("item", id);
+  return c.json(toItem(row), 200);
+};
+
+export const deleteItem: AppRouteHandler<typeof routes.deleteItem> = async (c) => {
+  const { id } = c.req.valid("param");
+  if (!(await trashItem(database(c.env.DB), c.get("auth").companyId, id))) throw notFound("item", id);
+  return c.body(null, 204);
+};
+
+export const restoreItem: AppRouteHandler<typeof routes.restoreItem> = async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await restoreTrashedItem(database(c.env.DB), c.get("auth").companyId, id);
+  if (!row) throw notFound("trashed item", id);
+  return c.json(toItem(row), 200);
+};
+
+export const listTrash: AppRouteHandler<typeof routes.listTrash> = async (c) => {
+  const page = c.req.valid("query");
+  const { rows, total } = await listTrashedItems(database(c.env.DB), c.get("auth").companyId, page);
+  return c.json(paginate(rows.map(toTrashedItem), total, page), 200);
+};

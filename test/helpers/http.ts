@@ -1,0 +1,47 @@
+import { exports } from "cloudflare:workers";
+
+export const BASE = "https://api.test";
+
+export interface CallOptions {
+  key?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Calls the Worker's own fetch handler as a client would. */
+export function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.Authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    headers["Content-Type"] ??= "application/json";
+  }
+  return exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+}
+
+/** `call`, then the parsed JSON body (null for an empty body). */
+export async function callJson<T = any>(method: string, path: string, options: CallOptions = {}) {
+  const response = await call(method, path, options);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A client bound to one key. */
+export function client(key: string) {
+  return {
+    get: (path: string) => callJson("GET", path, { key }),
+    post: (path: string, body?: unknown) => callJson("POST", path, { key, body }),
+    patch: (path: string, body: unknown) => callJson("PATCH", path, { key, body }),
+    delete: (path: string) => callJson("DELETE", path, { key }),
+  };
+}
+
+export function expectError(
+  result: { status: number; body: any; headers: Headers },
+  status: number,
+  code: string,
+  field: string | null = null,
+) {
+  return { result, status, code, field };
+}
