@@ -1,0 +1,72 @@
+// npm run dev: applies local migrations, makes sure the demo company and its admin key exist,
+// prints the key, and serves the API with local D1, R2 and Durable Objects (wrangler dev).
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hashApiKey } from "../src/lib/api-key-format.ts";
+import { provisionCompany, setPlanStatement } from "../src/db/provisioning.ts";
+import { isPlanName, PLAN_NAMES } from "../src/plans.ts";
+import { applyMigrations, execute } from "./wrangler-d1.ts";
+
+// The demo key's plaintext is kept beside the local database (never committed) so that every
+// `npm run dev` can print it again; only its hash is in D1, as for every key.
+const DEMO_FILE = ".wrangler/demo-key.json";
+const local = { remote: false };
+const port = process.env.PORT ?? "8787";
+const plan = process.env.DEMO_PLAN ?? "professional";
+if (!isPlanName(plan)) {
+  console.error(`DEMO_PLAN must be one of ${PLAN_NAMES.join(", ")}.`);
+  process.exit(1);
+}
+
+interface Demo {
+  company_id: string;
+  api_key: string;
+}
+
+async function demoStillValid(demo: Demo): Promise<boolean> {
+  const [rows] = execute(local, [
+    {
+      sql: "SELECT id FROM api_keys WHERE key_hash = ? AND company_id = ? AND revoked_at IS NULL",
+      params: [await hashApiKey(demo.api_key), demo.company_id],
+    },
+  ]);
+  return (rows?.length ?? 0) > 0;
+}
+
+async function ensureDemo(): Promise<Demo> {
+  if (existsSync(DEMO_FILE)) {
+    const demo = JSON.parse(readFileSync(DEMO_FILE, "utf8")) as Demo;
+    if (await demoStillValid(demo)) {
+      execute(local, [setPlanStatement(demo.company_id, plan)]);
+      return demo;
+    }
+  }
+  const company = await provisionCompany({ name: "Demo Company", plan, mode: "test" });
+  execute(local, company.statements);
+  const demo = { company_id: company.companyId, api_key: company.apiKey };
+  mkdirSync(".wrangler", { recursive: true });
+  writeFileSync(DEMO_FILE, `${JSON.stringify(demo, null, 2)}\n`);
+  return demo;
+}
+
+applyMigrations(local);
+const demo = await ensureDemo();
+console.log(`
+  Inventory Manager API — local development
+  Demo company: ${demo.company_id} (plan ${plan})
+  Demo admin key: ${demo.api_key}
+
+  Try:  curl http://127.0.0.1:${port}/v1/items -H "Authorization: Bearer ${demo.api_key}"
+  Docs: http://127.0.0.1:${port}/docs
+  Cron: curl "http://127.0.0.1:${port}/__scheduled?cron=0+3+*+*+*"
+`);
+
+const server = spawn(
+  "npx",
+  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false"],
+  { stdio: "inherit" },
+);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => server.kill(signal));
+}
+server.on("exit", (code) => process.exit(code ?? 0));
