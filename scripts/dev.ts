@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hashApiKey } from "../src/lib/api-key-format.ts";
 import { provisionCompany, setPlanStatement } from "../src/db/provisioning.ts";
-import { isPlanName, PLAN_NAMES } from "../src/plans.ts";
+import { isPlanName, PLAN_NAMES, type PlanName } from "../src/plans.ts";
 import { applyMigrations, execute } from "./wrangler-d1.ts";
 
 // The demo key's plaintext is kept beside the local database (never committed) so that every
@@ -12,11 +12,12 @@ import { applyMigrations, execute } from "./wrangler-d1.ts";
 const DEMO_FILE = ".wrangler/demo-key.json";
 const local = { remote: false };
 const port = process.env.PORT ?? "8787";
-const plan = process.env.DEMO_PLAN ?? "professional";
-if (!isPlanName(plan)) {
+const demoPlan = process.env.DEMO_PLAN ?? "professional";
+if (!isPlanName(demoPlan)) {
   console.error(`DEMO_PLAN must be one of ${PLAN_NAMES.join(", ")}.`);
   process.exit(1);
 }
+const plan: PlanName = demoPlan;
 
 interface Demo {
   company_id: string;

@@ -14,4 +14,5 @@ export function setClock(clock: (() => number) | null): void {
   current = clock ?? (() => Date.now());
 }
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export const MINUTE_MS = 60 * 1000;
+export const DAY_MS = 24 * 60 * MINUTE_MS;

@@ -1,0 +1,103 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { nowMs } from "../lib/clock.ts";
+import { ApiError } from "../lib/errors.ts";
+import { PLANS } from "../plans.ts";
+import type { LimitDecision, Limits } from "../rate-limiter.ts";
+import type { AppEnv } from "../types.ts";
+
+/** Failed authentications allowed per client address and minute. */
+export const FAILED_AUTH_PER_MINUTE = 30;
+
+/**
+ * Counts one request in the named limiter object: the only Durable Object call of a request.
+ * If the object cannot be reached the request is served (fail open) and the failure logged.
+ */
+async function hit(env: Env, name: string, now: number, limits: Limits): Promise<LimitDecision | null> {
+  try {
+    return await env.RATE_LIMITER.getByName(name).hit(now, limits);
+  } catch (error) {
+    console.error(JSON.stringify({ event: "rate_limiter_unavailable", limiter: name, error: String(error) }));
+    return null;
+  }
+}
+
+const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+
+/** The seed's X-RateLimit-* headers and the IETF RateLimit-Policy / RateLimit fields. */
+export function rateLimitHeaders(decision: LimitDecision, now: number): Record<string, string> {
+  const { minute, day } = decision;
+  const policies = [`"minute";q=${minute.limit};w=60`];
+  if (day.limit !== null) policies.push(`"day";q=${day.limit};w=86400`);
+  return {
+    "X-RateLimit-Limit": String(minute.limit),
+    "X-RateLimit-Remaining": String(minute.remaining),
+    "X-RateLimit-Reset": String(minute.resetAt / 1000),
+    "RateLimit-Policy": policies.join(", "),
+    RateLimit: `"minute";r=${minute.remaining};t=${seconds(minute.resetAt - now)}`,
+  };
+}
+
+function rejection(decision: LimitDecision, now: number, headers: Record<string, string>): ApiError {
+  if (decision.exceeded === "day") {
+    return new ApiError(
+      "daily_quota_exceeded",
+      `This API key has used its ${decision.day.limit} requests for today (UTC). The quota resets at 00:00 UTC.`,
+      null,
+      { ...headers, "Retry-After": String(seconds(decision.day.resetAt - now)) },
+    );
+  }
+  return new ApiError(
+    "rate_limit_exceeded",
+    `Too many requests: this API key may make ${decision.minute.limit} requests a minute. Retry after the time in Retry-After.`,
+    null,
+    { ...headers, "Retry-After": String(seconds(decision.minute.resetAt - now)) },
+  );
+}
+
+/** Per-key limits of the company's plan (API.md §4). Runs right after authentication. */
+export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = c.get("auth");
+  const plan = PLANS[auth.plan];
+  const now = nowMs();
+  const decision = await hit(c.env, auth.apiKeyId, now, {
+    perMinute: plan.requestsPerMinute,
+    perDay: plan.requestsPerDay,
+  });
+  if (!decision) return next();
+  const headers = rateLimitHeaders(decision, now);
+  if (!decision.allowed) throw rejection(decision, now, headers);
+  await next();
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+});
+
+// Addresses known (in this isolate) to be over the limit, and until when: their further failures
+// are refused without another Durable Object call.
+const blockedAddresses = new Map<string, number>();
+
+/**
+ * Counts a failed authentication against the client address (`CF-Connecting-IP`). Answers the
+ * error to send: the authentication error itself, or 429 once the address is over the limit.
+ */
+export async function limitFailedAuthentication(c: Context<AppEnv>, failure: ApiError): Promise<ApiError> {
+  const address = c.req.header("CF-Connecting-IP") ?? "unknown";
+  const now = nowMs();
+  const blockedUntil = blockedAddresses.get(address);
+  if (blockedUntil !== undefined && blockedUntil > now) {
+    return tooManyFailures(blockedUntil, now);
+  }
+  blockedAddresses.delete(address);
+  const decision = await hit(c.env, `ip:${address}`, now, { perMinute: FAILED_AUTH_PER_MINUTE, perDay: null });
+  if (!decision || decision.allowed) return failure;
+  blockedAddresses.set(address, decision.minute.resetAt);
+  return tooManyFailures(decision.minute.resetAt, now);
+}
+
+function tooManyFailures(resetAt: number, now: number): ApiError {
+  return new ApiError(
+    "rate_limit_exceeded",
+    `Too many failed authentication attempts from this address; retry after ${seconds(resetAt - now)} seconds.`,
+    null,
+    { "Retry-After": String(seconds(resetAt - now)) },
+  );
+}
