@@ -167,20 +167,18 @@ function searchMatches(companyId: string, search: string): SQL {
   return sql.join(branches, sql` UNION `);
 }
 
-export async function listLiveItems(
-  db: Database,
-  companyId: string,
-  filters: ItemFilters,
-  page: Page,
-): Promise<{ rows: ItemRow[]; total: number }> {
+/** The two statements behind a page of live items (exported so that tests can EXPLAIN them). */
+export function liveItemsQueries(db: Database, companyId: string, filters: ItemFilters, page: Page) {
   const conditions: (SQL | undefined)[] = [];
-  if (filters.search) {
+  // Surrounding spaces (a pasted SKU or barcode) would defeat the prefix matches.
+  const search = filters.search?.trim();
+  if (search) {
     // Drive the query from the (small) set of matches, looked up by rowid. The unary `+` keeps
     // SQLite from walking the company's whole index instead.
     conditions.push(
       sql`+${items.companyId} = ${companyId}`,
       isNull(items.deletedAt),
-      sql`${items.seq} IN (${searchMatches(companyId, filters.search)})`,
+      sql`${items.seq} IN (${searchMatches(companyId, search)})`,
     );
   } else {
     conditions.push(live(companyId));
@@ -191,10 +189,20 @@ export async function listLiveItems(
   if (filters.lowStock !== undefined) conditions.push(eq(items.lowStock, filters.lowStock ? 1 : 0));
 
   const where = and(...conditions);
-  const [rows, [total]] = await db.batch([
-    db.select().from(items).where(where).orderBy(...newestFirst).limit(page.limit).offset(page.offset),
-    db.select({ total: count() }).from(items).where(where),
-  ]);
+  return {
+    rows: db.select().from(items).where(where).orderBy(...newestFirst).limit(page.limit).offset(page.offset),
+    total: db.select({ total: count() }).from(items).where(where),
+  };
+}
+
+export async function listLiveItems(
+  db: Database,
+  companyId: string,
+  filters: ItemFilters,
+  page: Page,
+): Promise<{ rows: ItemRow[]; total: number }> {
+  const queries = liveItemsQueries(db, companyId, filters, page);
+  const [rows, [total]] = await db.batch([queries.rows, queries.total]);
   return { rows, total: total?.total ?? 0 };
 }
 
