@@ -1,22 +1,13 @@
 import { createApp } from "./lib/create-app.ts";
 import { authenticate } from "./middleware/authenticate.ts";
+import { idempotency } from "./middleware/idempotency.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import { auditLogRouter } from "./routes/audit-log/audit-log.index.ts";
 import { itemsRouter } from "./routes/items/items.index.ts";
 import { metaRouter } from "./routes/meta/meta.index.ts";
+import { transactionsRouter } from "./routes/transactions/transactions.index.ts";
 
 const OPENAPI_PATH = "/v1/openapi.json";
-
-export const app = createApp();
-
-app.route("/", metaRouter);
-
-app.use("/v1/*", async (c, next) => (c.req.path === OPENAPI_PATH ? next() : authenticate(c, next)));
-app.route("/", itemsRouter);
-
-app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-  type: "http",
-  scheme: "bearer",
-  description: "An API key: `sk_live_…` (deployed) or `sk_test_…` (local development).",
-});
 
 export const openApiConfig = {
   openapi: "3.1.0" as const,
@@ -30,4 +21,20 @@ export const openApiConfig = {
   servers: [{ url: "https://api.modulus-software.com", description: "Production" }],
 };
 
+export const app = createApp();
+
+// Unauthenticated: health, the reference page and the OpenAPI document (registered before the
+// /v1 middleware, which they therefore never reach).
+app.route("/", metaRouter);
 app.doc31(OPENAPI_PATH, openApiConfig);
+app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  type: "http",
+  scheme: "bearer",
+  description: "An API key: `sk_live_…` (deployed) or `sk_test_…` (local development).",
+});
+
+// Every other /v1 request: who is calling, their rate limit, then idempotent replays of POSTs.
+app.use("/v1/*", authenticate, rateLimit, idempotency);
+app.route("/", itemsRouter);
+app.route("/", transactionsRouter);
+app.route("/", auditLogRouter);

@@ -1,4 +1,6 @@
+import { getTableColumns, type SQLWrapper, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema.ts";
 
 export function database(d1: D1Database) {
@@ -6,6 +8,33 @@ export function database(d1: D1Database) {
 }
 
 export type Database = ReturnType<typeof database>;
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * Runs statements (drizzle queries or `sql` templates) as one D1 batch: one transaction, all or
+ * nothing. drizzle's own `batch` cannot take `sql` templates with parameters, which the ledger's
+ * INSERT … SELECT statements need. Answers D1's raw results (see `fromDriverRow`).
+ */
+export function runBatch(db: Database, statements: SQLWrapper[]): Promise<D1Result<Record<string, unknown>>[]> {
+  const d1 = db.$client;
+  return d1.batch(
+    statements.map((statement) => {
+      const query = dialect.sqlToQuery(statement.getSQL());
+      return d1.prepare(query.sql).bind(...query.params);
+    }),
+  );
+}
+
+/** A raw D1 row (column names) as drizzle's row type (property names, decoded values). */
+export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unknown>): T["$inferSelect"] {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T["$inferSelect"];
+}
 
 /** The message of a D1 error, looking through the wrappers drizzle adds. */
 export function d1ErrorMessage(error: unknown): string {

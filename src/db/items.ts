@@ -3,7 +3,9 @@ import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
-import { d1ErrorMessage, type Database } from "./client.ts";
+import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
+import { d1ErrorMessage, runBatch, type Database } from "./client.ts";
+import { isConstraintFailure, ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
 import { items, type ItemRow } from "./schema.ts";
 
 /** Trashed items can be restored for this long; then the daily job purges them. */
@@ -27,7 +29,7 @@ export interface ItemInput {
   reorder_point?: number | null;
 }
 
-export type ItemChanges = Partial<Omit<ItemInput, "quantity">>;
+export type ItemChanges = Partial<ItemInput>;
 
 export interface ItemFilters {
   search?: string;
@@ -36,7 +38,29 @@ export interface ItemFilters {
 }
 
 const live = (companyId: string) => and(eq(items.companyId, companyId), isNull(items.deletedAt));
+const inTrash = (companyId: string) =>
+  and(eq(items.companyId, companyId), isNotNull(items.deletedAt), gt(items.deletedAt, trashCutoff()));
 const newestFirst = [desc(items.createdAt), desc(items.id)];
+
+/** The public representation of an item: API responses and audit entries. */
+export function toItem(
+  row: Pick<ItemRow, "id" | "name" | "sku" | "quantity" | "location" | "barcode" | "reorderPoint" | "createdAt" | "updatedAt">,
+) {
+  return {
+    id: row.id,
+    name: row.name,
+    sku: row.sku,
+    quantity: row.quantity,
+    location: row.location,
+    barcode: row.barcode,
+    reorder_point: row.reorderPoint,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+type PublicItem = ReturnType<typeof toItem>;
+const EDITABLE = ["name", "sku", "location", "barcode", "reorder_point"] as const;
 
 /** Turns a unique-index violation into the contract's 409; other errors pass through. */
 function conflictFrom(error: unknown): unknown {
@@ -61,23 +85,63 @@ function columnsOf(input: ItemChanges) {
   };
 }
 
-export async function insertItem(db: Database, companyId: string, input: ItemInput): Promise<ItemRow> {
+/** Times a read-then-write change is tried when another request changed the item in between. */
+const ATTEMPTS = 5;
+
+/**
+ * Runs `attempt` (read the item, then write in one batch guarded by its version) until it is not
+ * overtaken by a concurrent change of the same item.
+ */
+async function withOptimisticRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= ATTEMPTS || !isConstraintFailure(error) || conflictFrom(error) !== error) {
+        throw conflictFrom(error);
+      }
+    }
+  }
+}
+
+/**
+ * Creates an item. A starting quantity is recorded as its first ledger row (`initial`); the item,
+ * that row and the `create` audit entry are one batch.
+ */
+export async function insertItem(db: Database, actor: Actor, input: ItemInput): Promise<PublicItem> {
   const now = nowIso();
+  const id = newId("item");
+  const transactionId = input.quantity > 0 ? newId("txn") : null;
+  const row = {
+    id,
+    companyId: actor.companyId,
+    name: input.name,
+    sku: input.sku,
+    quantity: 0,
+    location: input.location ?? null,
+    barcode: input.barcode ?? null,
+    reorderPoint: input.reorder_point ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const created = toItem({ ...row, quantity: input.quantity });
   try {
-    const [row] = await db
-      .insert(items)
-      .values({
-        ...columnsOf(input),
-        id: newId("item"),
-        companyId,
-        name: input.name,
-        sku: input.sku,
-        quantity: input.quantity,
+    await runBatch(db, [
+      db.insert(items).values(row),
+      ...(transactionId
+        ? movementStatements(db, actor, { itemId: id, type: "initial", level: input.quantity }, transactionId, now, false)
+        : []),
+      auditEntry(db, actor, {
+        action: "create",
+        resourceType: "item",
+        resourceId: id,
+        itemId: id,
+        changes: created,
+        transactionId,
         createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    return row!;
+      }),
+    ]);
+    return created;
   } catch (error) {
     throw conflictFrom(error);
   }
@@ -92,58 +156,96 @@ export async function findLiveItem(db: Database, companyId: string, id: string) 
   return row;
 }
 
+/** `{field: {from, to}}` for the fields whose value changes. */
+function diff(before: PublicItem, changes: ItemChanges) {
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of [...EDITABLE, "quantity"] as const) {
+    const to = changes[field];
+    if (to !== undefined && to !== before[field]) changed[field] = { from: before[field], to };
+  }
+  return changed;
+}
+
+/**
+ * Changes a live item. A new `quantity` is recorded as an `adjust` ledger row with reason
+ * `manual_update`; fields, ledger row and audit entry are one batch. Nothing changes (and nothing
+ * is recorded) when every value sent equals the current one.
+ */
 export async function updateLiveItem(
   db: Database,
-  companyId: string,
+  actor: Actor,
   id: string,
   changes: ItemChanges,
-): Promise<ItemRow | undefined> {
-  try {
-    const [row] = await db
-      .update(items)
-      .set({ ...columnsOf(changes), updatedAt: nowIso() })
-      .where(and(live(companyId), eq(items.id, id)))
-      .returning();
-    return row;
-  } catch (error) {
-    throw conflictFrom(error);
-  }
+): Promise<PublicItem | undefined> {
+  return withOptimisticRetry(async () => {
+    const current = await findLiveItem(db, actor.companyId, id);
+    if (!current) return undefined;
+    const before = toItem(current);
+    const changed = diff(before, changes);
+    if (Object.keys(changed).length === 0) return before;
+
+    const now = nowIso();
+    const transactionId = changed.quantity ? newId("txn") : null;
+    const movement = {
+      itemId: id,
+      type: "adjust" as const,
+      reason: "manual_update",
+      level: changes.quantity!,
+      expectedVersion: current.version,
+    };
+    await runBatch(db, [
+      auditItemChange(actor, { action: "update", resourceType: "item", resourceId: id, changes: changed, transactionId, createdAt: now }, current.version),
+      ...(transactionId ? [ledgerInsert(actor, movement, transactionId, now)] : []),
+      db
+        .update(items)
+        .set({
+          ...columnsOf(changes),
+          ...(transactionId ? { quantity: quantityFromLedger(transactionId) } : {}),
+          version: current.version + 1,
+          updatedAt: now,
+        })
+        .where(and(eq(items.id, id), eq(items.version, current.version))),
+    ]);
+    return { ...before, ...changes, updated_at: now };
+  });
 }
 
-/** Moves a live item to the trash; false when there is no such live item. */
-export async function trashItem(db: Database, companyId: string, id: string): Promise<boolean> {
-  const now = nowIso();
-  const rows = await db
-    .update(items)
-    .set({ deletedAt: now, updatedAt: now })
-    .where(and(live(companyId), eq(items.id, id)))
-    .returning({ id: items.id });
-  return rows.length > 0;
+/** Moves a live item to the trash, with a `delete` audit entry; false when there is no such item. */
+export async function trashItem(db: Database, actor: Actor, id: string): Promise<boolean> {
+  return withOptimisticRetry(async () => {
+    const current = await findLiveItem(db, actor.companyId, id);
+    if (!current) return false;
+    const now = nowIso();
+    await runBatch(db, [
+      auditItemChange(actor, { action: "delete", resourceType: "item", resourceId: id, changes: toItem(current), createdAt: now }, current.version),
+      db
+        .update(items)
+        .set({ deletedAt: now, updatedAt: now, version: current.version + 1 })
+        .where(and(eq(items.id, id), eq(items.version, current.version))),
+    ]);
+    return true;
+  });
 }
 
-/** Brings a trashed item back while it is within its 30 days. */
-export async function restoreTrashedItem(
-  db: Database,
-  companyId: string,
-  id: string,
-): Promise<ItemRow | undefined> {
-  try {
-    const [row] = await db
-      .update(items)
-      .set({ deletedAt: null, updatedAt: nowIso() })
-      .where(
-        and(
-          eq(items.companyId, companyId),
-          eq(items.id, id),
-          isNotNull(items.deletedAt),
-          gt(items.deletedAt, trashCutoff()),
-        ),
-      )
-      .returning();
-    return row;
-  } catch (error) {
-    throw conflictFrom(error);
-  }
+/** Brings a trashed item back within its 30 days, with a `restore` audit entry. */
+export async function restoreTrashedItem(db: Database, actor: Actor, id: string): Promise<PublicItem | undefined> {
+  return withOptimisticRetry(async () => {
+    const [current] = await db
+      .select()
+      .from(items)
+      .where(and(inTrash(actor.companyId), eq(items.id, id)));
+    if (!current) return undefined;
+    const now = nowIso();
+    const restored = toItem({ ...current, updatedAt: now });
+    await runBatch(db, [
+      auditItemChange(actor, { action: "restore", resourceType: "item", resourceId: id, changes: restored, createdAt: now }, current.version),
+      db
+        .update(items)
+        .set({ deletedAt: null, updatedAt: now, version: current.version + 1 })
+        .where(and(eq(items.id, id), eq(items.version, current.version))),
+    ]);
+    return restored;
+  });
 }
 
 /**
@@ -207,11 +309,7 @@ export async function listLiveItems(
 }
 
 export async function listTrashedItems(db: Database, companyId: string, page: Page) {
-  const where = and(
-    eq(items.companyId, companyId),
-    isNotNull(items.deletedAt),
-    gt(items.deletedAt, trashCutoff()),
-  );
+  const where = inTrash(companyId);
   const [rows, [total]] = await db.batch([
     db
       .select()

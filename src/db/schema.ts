@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { PLAN_NAMES } from "../plans.ts";
 
 export const ROLES = ["admin", "member", "read_only"] as const;
@@ -75,6 +75,8 @@ export const items = sqliteTable(
     locationKey: text("location_key").generatedAlwaysAs(sql`lower(location)`, { mode: "virtual" }),
     barcode: text("barcode"),
     reorderPoint: integer("reorder_point"),
+    /** Bumped by every change: updates compare it so that concurrent writers never lose one. */
+    version: integer("version").notNull().default(0),
     lowStock: integer("low_stock").generatedAlwaysAs(
       sql`reorder_point IS NOT NULL AND quantity < reorder_point`,
       { mode: "virtual" },
@@ -96,3 +98,86 @@ export const items = sqliteTable(
 export type ItemRow = typeof items.$inferSelect;
 export type CompanyRow = typeof companies.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export const TRANSACTION_TYPES = ["initial", "receive", "issue", "adjust", "count", "restore"] as const;
+export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+export const ADJUST_REASONS = ["damaged", "lost", "found", "correction", "manual_update", "other"] as const;
+
+/** The stock ledger: every quantity change of an item, in order. Rows are never updated. */
+export const transactions = sqliteTable(
+  "transactions",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    itemId: text("item_id").notNull(),
+    type: text("type", { enum: TRANSACTION_TYPES }).notNull(),
+    quantityChange: integer("quantity_change").notNull(),
+    quantityBefore: integer("quantity_before").notNull(),
+    quantityAfter: integer("quantity_after").notNull(),
+    reason: text("reason", { enum: ADJUST_REASONS }),
+    note: text("note"),
+    reference: text("reference"),
+    orderId: text("order_id"),
+    userId: text("user_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    // The ledger can never take an item below zero: a batch that tries fails as a whole.
+    check("transactions_quantity_after_non_negative", sql`quantity_after >= 0`),
+    index("transactions_company").on(t.companyId, t.createdAt, t.id),
+    index("transactions_item").on(t.companyId, t.itemId, t.createdAt, t.id),
+    index("transactions_type").on(t.companyId, t.type, t.createdAt, t.id),
+  ],
+);
+
+export const AUDIT_ACTIONS = ["create", "update", "delete", "restore"] as const;
+export const AUDIT_RESOURCE_TYPES = ["item", "order", "snapshot", "api_key", "user"] as const;
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
+    resourceType: text("resource_type", { enum: AUDIT_RESOURCE_TYPES }).notNull(),
+    resourceId: text("resource_id").notNull(),
+    itemId: text("item_id"),
+    userId: text("user_id"),
+    apiKeyId: text("api_key_id"),
+    /** JSON: `{field: {from, to}}` for updates, the whole object for creates and deletes. */
+    changes: text("changes", { mode: "json" }).notNull(),
+    transactionId: text("transaction_id"),
+    requestId: text("request_id"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("audit_log_company").on(t.companyId, t.createdAt, t.id),
+    index("audit_log_action").on(t.companyId, t.action, t.createdAt, t.id),
+    index("audit_log_item").on(t.companyId, t.itemId, t.createdAt, t.id),
+    index("audit_log_user").on(t.companyId, t.userId, t.createdAt, t.id),
+  ],
+);
+
+/** One row per (company, Idempotency-Key): the request's fingerprint and, once done, its answer. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    companyId: text("company_id").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    /** Set when the first request finished; null while it runs. */
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.key] }), index("idempotency_keys_created").on(t.createdAt)],
+);
+
+export type TransactionRow = typeof transactions.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -1,4 +1,5 @@
 import { encodeBase62, randomBase62 } from "./ids.ts";
+import { sha256Hex } from "./sha256.ts";
 
 // Key format: sk_live_ or sk_test_, 32 random base62 characters, then a 6-character base62
 // CRC32 checksum of those 32, so that typos and made-up keys are rejected without a lookup.
@@ -40,7 +41,6 @@ export function isWellFormedApiKey(key: string): boolean {
 }
 
 /** Hex SHA-256 of the key: the only form in which a key is stored. */
-export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function hashApiKey(key: string): Promise<string> {
+  return sha256Hex(key);
 }

@@ -1,22 +1,5 @@
 import { z } from "@hono/zod-openapi";
-
-/** A query-string integer: decimal digits only (no `1e2`, no blanks), then range-checked. */
-function queryInteger(options: { min: number; max?: number; default: number; description: string }) {
-  const range = options.max === undefined ? z.int().min(options.min) : z.int().min(options.min).max(options.max);
-  return z
-    .string()
-    .regex(/^\d{1,15}$/, "must be a whole number.")
-    .transform(Number)
-    .pipe(range)
-    .default(options.default)
-    .openapi({
-      type: "integer",
-      minimum: options.min,
-      maximum: options.max,
-      default: options.default,
-      description: options.description,
-    });
-}
+import { queryInteger } from "./query-params.ts";
 
 export const PaginationQuerySchema = z.object({
   limit: queryInteger({ min: 1, max: 100, default: 50, description: "Number of results to return (1–100)." }),

@@ -5,14 +5,16 @@ import {
   listTrashedItems,
   restoreTrashedItem,
   trashItem,
+  toItem,
   updateLiveItem,
 } from "../../db/items.ts";
 import { database } from "../../db/client.ts";
-import { ApiError, notFound } from "../../lib/errors.ts";
+import { actorOf } from "../../lib/actor.ts";
+import { notFound } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./items.routes.ts";
-import { toItem, toTrashedItem } from "./items.schemas.ts";
+import { toTrashedItem } from "./items.schemas.ts";
 
 export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => {
   const { search, location, low_stock, ...page } = c.req.valid("query");
@@ -27,8 +29,8 @@ export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => 
 };
 
 export const createItem: AppRouteHandler<typeof routes.createItem> = async (c) => {
-  const row = await insertItem(database(c.env.DB), c.get("auth").companyId, c.req.valid("json"));
-  return c.json(toItem(row), 201);
+  const item = await insertItem(database(c.env.DB), actorOf(c), c.req.valid("json"));
+  return c.json(item, 201);
 };
 
 export const getItem: AppRouteHandler<typeof routes.getItem> = async (c) => {
@@ -40,30 +42,22 @@ export const getItem: AppRouteHandler<typeof routes.getItem> = async (c) => {
 
 export const updateItem: AppRouteHandler<typeof routes.updateItem> = async (c) => {
   const { id } = c.req.valid("param");
-  const { quantity, ...changes } = c.req.valid("json");
-  if (quantity !== undefined) {
-    throw new ApiError(
-      "invalid_request",
-      "The 'quantity' field cannot be changed here; record stock movements with POST /v1/transactions.",
-      "quantity",
-    );
-  }
-  const row = await updateLiveItem(database(c.env.DB), c.get("auth").companyId, id, changes);
-  if (!row) throw notFound("item", id);
-  return c.json(toItem(row), 200);
+  const item = await updateLiveItem(database(c.env.DB), actorOf(c), id, c.req.valid("json"));
+  if (!item) throw notFound("item", id);
+  return c.json(item, 200);
 };
 
 export const deleteItem: AppRouteHandler<typeof routes.deleteItem> = async (c) => {
   const { id } = c.req.valid("param");
-  if (!(await trashItem(database(c.env.DB), c.get("auth").companyId, id))) throw notFound("item", id);
+  if (!(await trashItem(database(c.env.DB), actorOf(c), id))) throw notFound("item", id);
   return c.body(null, 204);
 };
 
 export const restoreItem: AppRouteHandler<typeof routes.restoreItem> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await restoreTrashedItem(database(c.env.DB), c.get("auth").companyId, id);
-  if (!row) throw notFound("trashed item", id);
-  return c.json(toItem(row), 200);
+  const item = await restoreTrashedItem(database(c.env.DB), actorOf(c), id);
+  if (!item) throw notFound("trashed item", id);
+  return c.json(item, 200);
 };
 
 export const listTrash: AppRouteHandler<typeof routes.listTrash> = async (c) => {

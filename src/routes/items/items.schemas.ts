@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { purgeAt } from "../../db/items.ts";
+import { purgeAt, toItem } from "../../db/items.ts";
 import type { ItemRow } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
 
@@ -70,20 +70,6 @@ export const ListTrashQuerySchema = PaginationQuerySchema.strict();
 export const ItemIdParamsSchema = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "item_3hK9pQ2vX8mN4rT6wY1zB5cD" }),
 });
-
-export function toItem(row: ItemRow): z.infer<typeof ItemSchema> {
-  return {
-    id: row.id,
-    name: row.name,
-    sku: row.sku,
-    quantity: row.quantity,
-    location: row.location,
-    barcode: row.barcode,
-    reorder_point: row.reorderPoint,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
 
 export function toTrashedItem(row: ItemRow): z.infer<typeof TrashedItemSchema> {
   const deletedAt = row.deletedAt ?? row.updatedAt;

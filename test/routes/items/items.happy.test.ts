@@ -190,14 +190,17 @@ describe("PATCH /v1/items/:id", () => {
     expect(response.body.sku).toBe("CASE-1");
   });
 
-  it("accepts an empty body and changes nothing but updated_at", async () => {
+  it("accepts an empty body or unchanged values and changes nothing, not even updated_at", async () => {
     const { api } = await setup();
     setClock(() => at("2025-02-01T00:00:00.000Z"));
-    const item = await createItem(api);
+    const item = await createItem(api, { quantity: 3 });
     setClock(() => at("2025-02-02T00:00:00.000Z"));
-    const response = await api.patch(`/v1/items/${item.id}`, {});
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({ ...item, updated_at: "2025-02-02T00:00:00.000Z" });
+    for (const body of [{}, { name: item.name, quantity: 3 }]) {
+      const response = await api.patch(`/v1/items/${item.id}`, body);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual(item);
+    }
+    expect((await api.get(`/v1/items/${item.id}`)).body).toEqual(item);
   });
 });
 

@@ -1,0 +1,113 @@
+// The audit log: every mutation adds its entry through `auditEntry` (or `auditTransaction`) to the
+// same D1 batch as the change, so that there is no change without an entry.
+import { and, count, desc, eq, gte, sql, type SQL } from "drizzle-orm";
+import { DAY_MS, nowMs } from "../lib/clock.ts";
+import { newId } from "../lib/ids.ts";
+import type { Page } from "../lib/pagination.ts";
+import type { Database } from "./client.ts";
+import { auditLog, AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, items, transactions } from "./schema.ts";
+
+/** Who made a change, and in which request. */
+export interface Actor {
+  companyId: string;
+  userId: string;
+  apiKeyId: string | null;
+  requestId: string | null;
+}
+
+export interface AuditInput {
+  action: (typeof AUDIT_ACTIONS)[number];
+  resourceType: (typeof AUDIT_RESOURCE_TYPES)[number];
+  resourceId: string;
+  itemId?: string | null;
+  /** `{field: {from, to}}` for updates; the whole object for creates, deletes and restores. */
+  changes: unknown;
+  transactionId?: string | null;
+  createdAt: string;
+}
+
+/** An insert to put into the batch that makes the change. */
+export function auditEntry(db: Database, actor: Actor, entry: AuditInput) {
+  return db.insert(auditLog).values({
+    id: newId("evt"),
+    companyId: actor.companyId,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    itemId: entry.itemId ?? null,
+    userId: actor.userId,
+    apiKeyId: actor.apiKeyId,
+    changes: entry.changes,
+    transactionId: entry.transactionId ?? null,
+    requestId: actor.requestId,
+    createdAt: entry.createdAt,
+  });
+}
+
+/**
+ * The entry for a change to an item that was read first, and an optimistic lock for it: unless the
+ * item is still at `version` when the batch runs, the entry has no resource_id (NOT NULL) and the
+ * whole batch fails, so the caller reads again and retries.
+ */
+export function auditItemChange(actor: Actor, entry: AuditInput, version: number) {
+  return sql`
+    INSERT INTO ${auditLog} (id, company_id, action, resource_type, resource_id, item_id, user_id,
+                             api_key_id, changes, transaction_id, request_id, created_at)
+    SELECT ${newId("evt")}, ${actor.companyId}, ${entry.action}, 'item', i.id, i.id, ${actor.userId},
+           ${actor.apiKeyId}, ${JSON.stringify(entry.changes)}, ${entry.transactionId ?? null},
+           ${actor.requestId}, ${entry.createdAt}
+    FROM (SELECT 1) LEFT JOIN ${items} i
+      ON i.id = ${entry.resourceId} AND i.company_id = ${actor.companyId} AND i.version = ${version}`;
+}
+
+/**
+ * The entry for a ledger row written earlier in the same batch: an `update` of the item whose
+ * `changes.quantity` is read from the row, since the quantities are only known inside the batch.
+ */
+export function auditTransaction(actor: Actor, transactionId: string, createdAt: string) {
+  return sql`
+    INSERT INTO ${auditLog} (id, company_id, action, resource_type, resource_id, item_id, user_id,
+                             api_key_id, changes, transaction_id, request_id, created_at)
+    SELECT ${newId("evt")}, ${actor.companyId}, 'update', 'item', item_id, item_id, ${actor.userId},
+           ${actor.apiKeyId},
+           json_object('quantity', json_object('from', quantity_before, 'to', quantity_after)),
+           id, ${actor.requestId}, ${createdAt}
+    FROM ${transactions} WHERE id = ${transactionId}`;
+}
+
+export interface AuditFilters {
+  action?: (typeof AUDIT_ACTIONS)[number];
+  itemId?: string;
+  userId?: string;
+  since?: string;
+}
+
+/** Entries newest first, never older than the plan's retention (`null`: kept forever). */
+export async function listAuditEntries(
+  db: Database,
+  companyId: string,
+  retentionDays: number | null,
+  filters: AuditFilters,
+  page: Page,
+) {
+  const conditions: (SQL | undefined)[] = [eq(auditLog.companyId, companyId)];
+  if (filters.action) conditions.push(eq(auditLog.action, filters.action));
+  if (filters.itemId) conditions.push(eq(auditLog.itemId, filters.itemId));
+  if (filters.userId) conditions.push(eq(auditLog.userId, filters.userId));
+  if (filters.since) conditions.push(gte(auditLog.createdAt, filters.since));
+  if (retentionDays !== null) {
+    conditions.push(gte(auditLog.createdAt, new Date(nowMs() - retentionDays * DAY_MS).toISOString()));
+  }
+  const where = and(...conditions);
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(auditLog)
+      .where(where)
+      .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ total: count() }).from(auditLog).where(where),
+  ]);
+  return { rows, total: total?.total ?? 0 };
+}

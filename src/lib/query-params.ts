@@ -1,0 +1,30 @@
+import { z } from "@hono/zod-openapi";
+
+/** A query-string integer: decimal digits only (no `1e2`, no blanks), then range-checked. */
+export function queryInteger(options: { min: number; max?: number; default: number; description: string }) {
+  const range = options.max === undefined ? z.int().min(options.min) : z.int().min(options.min).max(options.max);
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a whole number.")
+    .transform(Number)
+    .pipe(range)
+    .default(options.default)
+    .openapi({
+      type: "integer",
+      minimum: options.min,
+      maximum: options.max,
+      default: options.default,
+      description: options.description,
+    });
+}
+
+/** An ISO 8601 timestamp (with `Z` or an offset) or date, normalised to UTC `…Z`. */
+export function queryTimestamp(description: string) {
+  return z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+      error: "must be an ISO 8601 timestamp such as 2025-01-15T10:30:00Z.",
+    })
+    .transform((value) => new Date(value).toISOString())
+    .optional()
+    .openapi({ type: "string", format: "date-time", description, example: "2025-01-15T10:30:00Z" });
+}

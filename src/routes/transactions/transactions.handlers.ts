@@ -1,0 +1,52 @@
+import { database } from "../../db/client.ts";
+import { findTransaction, listTransactions as listLedger, recordMovements, type Movement } from "../../db/transactions.ts";
+import { actorOf } from "../../lib/actor.ts";
+import { notFound } from "../../lib/errors.ts";
+import { paginate } from "../../lib/pagination.ts";
+import type { AppRouteHandler } from "../../types.ts";
+import type * as routes from "./transactions.routes.ts";
+import { toTransaction, type CreateTransactionBody } from "./transactions.schemas.ts";
+
+function toMovement(body: CreateTransactionBody): Movement {
+  const common = {
+    itemId: body.item_id,
+    type: body.type,
+    reason: body.reason,
+    note: body.note,
+    reference: body.reference,
+    expectedQuantity: body.expected_quantity,
+  };
+  if (body.type === "count") return { ...common, level: body.quantity };
+  return { ...common, change: body.type === "issue" ? -body.quantity : body.quantity };
+}
+
+export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
+  const [row] = await recordMovements(database(c.env.DB), actorOf(c), [toMovement(c.req.valid("json"))]);
+  return c.json(toTransaction(row!), 201);
+};
+
+export const createTransactionBatch: AppRouteHandler<typeof routes.createTransactionBatch> = async (c) => {
+  const { transactions } = c.req.valid("json");
+  const rows = await recordMovements(database(c.env.DB), actorOf(c), transactions.map(toMovement), {
+    fieldPrefix: (index) => `transactions[${index}].`,
+  });
+  return c.json({ data: rows.map(toTransaction) }, 201);
+};
+
+export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
+  const { item_id, type, since, until, ...page } = c.req.valid("query");
+  const { rows, total } = await listLedger(
+    database(c.env.DB),
+    c.get("auth").companyId,
+    { itemId: item_id, type, since, until },
+    page,
+  );
+  return c.json(paginate(rows.map(toTransaction), total, page), 200);
+};
+
+export const getTransaction: AppRouteHandler<typeof routes.getTransaction> = async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await findTransaction(database(c.env.DB), c.get("auth").companyId, id);
+  if (!row) throw notFound("transaction", id);
+  return c.json(toTransaction(row), 200);
+};
