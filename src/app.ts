@@ -1,5 +1,5 @@
 import { createApp } from "./lib/create-app.ts";
-import { authenticate } from "./middleware/authenticate.ts";
+import { authenticate, authorize } from "./middleware/authenticate.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { auditLogRouter } from "./routes/audit-log/audit-log.index.ts";
@@ -34,7 +34,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 });
 
 // Every other /v1 request: who is calling, their rate limit, then idempotent replays of POSTs.
-app.use("/v1/*", authenticate, rateLimit, idempotency);
+app.use("/v1/*", authenticate, rateLimit, authorize, idempotency);
 app.route("/", itemsRouter);
 app.route("/", transactionsRouter);
 app.route("/", auditLogRouter);

@@ -3,11 +3,32 @@ import { findApiKeyByHash } from "../db/api-keys.ts";
 import { database } from "../db/client.ts";
 import type { Role } from "../db/schema.ts";
 import { hashApiKey, isWellFormedApiKey } from "../lib/api-key-format.ts";
-import { nowIso } from "../lib/clock.ts";
+import { nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import type { AppEnv } from "../types.ts";
+import { limitFailedAuthentication } from "./rate-limit.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
+
+type KeyRecord = NonNullable<Awaited<ReturnType<typeof findApiKeyByHash>>>;
+
+// Key look-ups are cached in the isolate for at most a second (of the injectable clock), so a
+// busy key costs one D1 read a second rather than one a request, and a revoked key, an expiry or
+// a plan change is seen within that second everywhere.
+const CACHE_TTL_MS = 1_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const keyCache = new Map<string, { record: KeyRecord | undefined; fetchedAt: number }>();
+
+async function lookUpKey(env: Env, hash: string): Promise<KeyRecord | undefined> {
+  const now = nowMs();
+  const cached = keyCache.get(hash);
+  if (cached && now - cached.fetchedAt < CACHE_TTL_MS && now >= cached.fetchedAt) return cached.record;
+  const record = await findApiKeyByHash(database(env.DB), hash);
+  keyCache.delete(hash);
+  if (keyCache.size >= CACHE_MAX_ENTRIES) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(hash, { record, fetchedAt: now });
+  return record;
+}
 
 function invalidKey(): ApiError {
   return new ApiError("invalid_api_key", "The API key is invalid, expired or revoked.", null, {
@@ -22,43 +43,56 @@ function timingSafeEqual(a: string, b: string): boolean {
   return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
 }
 
+/** The key's record if the key is well formed, known, not revoked and not expired. */
+async function verify(env: Env, key: string | undefined): Promise<KeyRecord | undefined> {
+  if (!key || !isWellFormedApiKey(key)) return undefined;
+  const hash = await hashApiKey(key);
+  const record = await lookUpKey(env, hash);
+  if (
+    !record ||
+    !timingSafeEqual(record.keyHash, hash) ||
+    record.revokedAt !== null ||
+    (record.expiresAt !== null && record.expiresAt <= nowIso())
+  ) {
+    return undefined;
+  }
+  return record;
+}
+
 /**
  * Authenticates `Authorization: Bearer <key>` and sets `auth`. Malformed keys and bad checksums
- * are refused before any storage lookup; only the key's SHA-256 is looked up.
+ * are refused before any storage lookup; only the key's SHA-256 is looked up. Failures count
+ * against the client address (429 once it has failed too often).
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("Authorization");
   if (!header) {
-    throw new ApiError(
-      "authentication_required",
-      "Send your API key as 'Authorization: Bearer <key>'.",
-      null,
-      { "WWW-Authenticate": "Bearer" },
+    throw await limitFailedAuthentication(
+      c,
+      new ApiError("authentication_required", "Send your API key as 'Authorization: Bearer <key>'.", null, {
+        "WWW-Authenticate": "Bearer",
+      }),
     );
   }
-  const key = /^Bearer +(\S+)$/i.exec(header)?.[1];
-  if (!key || !isWellFormedApiKey(key)) throw invalidKey();
-
-  const hash = await hashApiKey(key);
-  const row = await findApiKeyByHash(database(c.env.DB), hash);
-  const now = nowIso();
-  if (
-    !row ||
-    !timingSafeEqual(row.keyHash, hash) ||
-    row.revokedAt !== null ||
-    (row.expiresAt !== null && row.expiresAt <= now)
-  ) {
-    throw invalidKey();
-  }
+  const record = await verify(c.env, /^Bearer +(\S+)$/i.exec(header)?.[1]);
+  if (!record) throw await limitFailedAuthentication(c, invalidKey());
 
   c.set("auth", {
-    companyId: row.companyId,
-    userId: row.userId,
-    apiKeyId: row.id,
-    role: row.role,
-    plan: row.plan,
+    companyId: record.companyId,
+    userId: record.userId,
+    apiKeyId: record.id,
+    role: record.role,
+    plan: record.plan,
   });
-  if (row.role === "read_only" && !READ_METHODS.has(c.req.method)) {
+  await next();
+});
+
+/**
+ * Role rules that hold for every route (API.md §2): `read_only` keys may only read. Runs after the
+ * rate limit, so that a 403 carries the rate-limit headers like every authenticated answer.
+ */
+export const authorize = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("auth").role === "read_only" && !READ_METHODS.has(c.req.method)) {
     throw new ApiError("permission_denied", "This API key is read-only: it may only make GET requests.");
   }
   await next();
