@@ -181,3 +181,69 @@ export const idempotencyKeys = sqliteTable(
 
 export type TransactionRow = typeof transactions.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+
+export const SNAPSHOT_TYPES = ["manual", "automatic", "pre_restore"] as const;
+export const SNAPSHOT_STATUSES = ["pending", "complete", "failed"] as const;
+
+/** Point-in-time copies of a company's live items; the blob (gzip NDJSON) is in R2 under `blob_key`. */
+export const snapshots = sqliteTable(
+  "snapshots",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    type: text("type", { enum: SNAPSHOT_TYPES }).notNull(),
+    status: text("status", { enum: SNAPSHOT_STATUSES }).notNull(),
+    itemCount: integer("item_count"),
+    sizeBytes: integer("size_bytes"),
+    sha256: text("sha256"),
+    note: text("note"),
+    /** The user who asked for it; null for the daily job's automatic snapshots. */
+    createdBy: text("created_by"),
+    blobKey: text("blob_key").notNull(),
+    error: text("error"),
+    createdAt: text("created_at").notNull(),
+    completedAt: text("completed_at"),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [
+    index("snapshots_company").on(t.companyId, t.createdAt, t.id),
+    index("snapshots_company_type").on(t.companyId, t.type, t.createdAt),
+    index("snapshots_expires").on(t.expiresAt),
+  ],
+);
+
+export const RESTORE_STATUSES = ["pending", "running", "complete", "failed"] as const;
+
+/** A restore of a snapshot, worked through in steps until done; its row shows the progress. */
+export const snapshotRestores = sqliteTable(
+  "snapshot_restores",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    snapshotId: text("snapshot_id").notNull(),
+    preRestoreSnapshotId: text("pre_restore_snapshot_id"),
+    status: text("status", { enum: RESTORE_STATUSES }).notNull(),
+    userId: text("user_id"),
+    apiKeyId: text("api_key_id"),
+    requestId: text("request_id"),
+    /** Items of the snapshot applied so far (the resume point), and how many it holds. */
+    itemsProcessed: integer("items_processed").notNull().default(0),
+    itemsTotal: integer("items_total").notNull().default(0),
+    itemsUpdated: integer("items_updated").notNull().default(0),
+    itemsRestored: integer("items_restored").notNull().default(0),
+    itemsCreated: integer("items_created").notNull().default(0),
+    itemsTrashed: integer("items_trashed").notNull().default(0),
+    error: text("error"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    completedAt: text("completed_at"),
+  },
+  (t) => [index("snapshot_restores_company").on(t.companyId, t.createdAt, t.id)],
+);
+
+export type SnapshotRow = typeof snapshots.$inferSelect;
+export type SnapshotRestoreRow = typeof snapshotRestores.$inferSelect;
