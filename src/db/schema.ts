@@ -230,7 +230,11 @@ export const snapshotRestores = sqliteTable(
     userId: text("user_id"),
     apiKeyId: text("api_key_id"),
     requestId: text("request_id"),
-    /** Items of the snapshot applied so far (the resume point), and how many it holds. */
+    /** `trash` (live items missing from the snapshot), then `apply` (the snapshot's items). */
+    phase: text("phase", { enum: ["trash", "apply"] }).notNull().default("trash"),
+    /** Where the current phase resumes: the last items.seq trashed, or the lines of the blob applied. */
+    cursor: integer("cursor").notNull().default(0),
+    dryRun: integer("dry_run", { mode: "boolean" }).notNull().default(false),
     itemsProcessed: integer("items_processed").notNull().default(0),
     itemsTotal: integer("items_total").notNull().default(0),
     itemsUpdated: integer("items_updated").notNull().default(0),
