@@ -44,4 +44,5 @@ CREATE TABLE `snapshots` (
 --> statement-breakpoint
 CREATE INDEX `snapshots_company` ON `snapshots` (`company_id`,`created_at`,`id`);--> statement-breakpoint
 CREATE INDEX `snapshots_company_type` ON `snapshots` (`company_id`,`type`,`created_at`);--> statement-breakpoint
-CREATE INDEX `snapshots_expires` ON `snapshots` (`expires_at`);
+CREATE INDEX `snapshots_expires` ON `snapshots` (`expires_at`);--> statement-breakpoint
+CREATE INDEX `items_company_seq` ON `items` (`company_id`,`seq`);

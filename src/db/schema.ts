@@ -92,6 +92,8 @@ export const items = sqliteTable(
     index("items_live_location").on(t.companyId, t.locationKey, t.createdAt, t.id).where(live),
     index("items_live_low_stock").on(t.companyId, t.lowStock, t.createdAt, t.id).where(live),
     index("items_trash").on(t.companyId, t.deletedAt, t.id).where(sql`deleted_at IS NOT NULL`),
+    // Snapshots and restores walk a company's items in rowid order, a page at a time.
+    index("items_company_seq").on(t.companyId, t.seq),
   ],
 );
 
