@@ -1,6 +1,5 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../src/rate-limiter.ts";
 
 const T = Date.parse("2026-03-10T12:34:20Z");
 const MINUTE_END = Date.parse("2026-03-10T12:35:00Z");
@@ -54,7 +53,7 @@ describe("RateLimiter", () => {
     const after = await stub.hit(T + 1, limits);
     expect(after.minute.remaining).toBe(2);
     expect(after.day.remaining).toBe(92);
-    const stored = await runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.kv.get("counts"));
+    const stored = await runInDurableObject(stub, (_instance, state) => state.storage.kv.get("counts"));
     expect(stored).toMatchObject({ minuteCount: 8, dayCount: 8 });
   });
 

@@ -11,6 +11,24 @@ import { validationError } from "./validation.ts";
 const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
+const unsupportedMediaType = () =>
+  new ApiError(
+    "unsupported_media_type",
+    "Send the request body as JSON with 'Content-Type: application/json'.",
+  );
+const invalidJson = () => new ApiError("invalid_json", "The request body is not valid JSON.");
+const payloadTooLarge = () =>
+  new ApiError("payload_too_large", "The request body must be at most 1 MiB.");
+
+/**
+ * Hono's validators throw HTTPException for what our body checks let through: 400 when the
+ * declared JSON body is empty, 415 for a Content-Type spelling the route's gate does not accept.
+ */
+const HTTP_EXCEPTION_ERRORS: Partial<Record<number, () => ApiError>> = {
+  400: invalidJson,
+  415: unsupportedMediaType,
+};
+
 /** A router for one resource; every router shares the validation hook. */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
@@ -32,31 +50,26 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Checks a body before any handler sees it: JSON content type (415), at most 1 MiB (413) and
- * parseable (400 invalid_json). Requests without a body pass through.
+ * Checks a body before any handler sees it: at most 1 MiB (413), JSON content type (415) and
+ * parseable (400 invalid_json). Requests without a body pass through, including a streamed body
+ * (no Content-Length) that turns out to be empty.
  */
 const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  const hasBody =
-    c.req.raw.body !== null && c.req.header("Content-Length") !== "0" && c.req.method !== "GET";
-  if (!hasBody) return next();
-  if (!JSON_CONTENT_TYPE.test(c.req.header("Content-Type") ?? "")) {
-    throw new ApiError(
-      "unsupported_media_type",
-      "Send the request body as JSON with 'Content-Type: application/json'.",
-    );
-  }
+  if (c.req.raw.body === null || c.req.method === "GET") return next();
   return bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
-      throw new ApiError("payload_too_large", "The request body must be at most 1 MiB.");
+      throw payloadTooLarge();
     },
   })(c, async () => {
-    const text = await c.req.text();
-    if (text.length > 0) {
+    // Read as bytes: the body is only decoded as text once its type says it is JSON.
+    const body = await c.req.arrayBuffer();
+    if (body.byteLength > 0) {
+      if (!JSON_CONTENT_TYPE.test(c.req.header("Content-Type") ?? "")) throw unsupportedMediaType();
       try {
-        JSON.parse(text);
+        JSON.parse(new TextDecoder().decode(body));
       } catch {
-        throw new ApiError("invalid_json", "The request body is not valid JSON.");
+        throw invalidJson();
       }
     }
     await next();
@@ -89,7 +102,8 @@ export function createApp() {
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
     if (err instanceof HTTPException && err.status < 500) {
-      return errorResponse(c, new ApiError("invalid_request", err.message || "Bad request."));
+      const error = HTTP_EXCEPTION_ERRORS[err.status]?.();
+      return errorResponse(c, error ?? new ApiError("invalid_request", err.message || "Bad request."));
     }
     console.error(JSON.stringify({ request_id: c.get("requestId"), error: String(err?.stack ?? err) }));
     return errorResponse(
@@ -104,7 +118,10 @@ function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method === "ALL" || route.path.includes("*")) continue;
-    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+")}/?$`);
+    // Exactly the paths the router matches (no trailing slash), so that Allow never lists the
+    // method that was just refused.
+    const literal = route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+    const pattern = new RegExp(`^${literal.replace(/:[^/]+/g, "[^/]+")}$`);
     if (pattern.test(path)) methods.add(route.method);
   }
   return [...methods];

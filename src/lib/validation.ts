@@ -40,11 +40,13 @@ function article(type: string): string {
 
 /** `["line_items", 2, "quantity_ordered"]` → `line_items[2].quantity_ordered` */
 export function fieldPath(path: readonly PropertyKey[]): string | null {
+  // Only an empty path is "no field": a JSON key may itself be the empty string.
+  if (path.length === 0) return null;
   let out = "";
   for (const part of path) {
     out += typeof part === "number" ? `[${part}]` : `${out ? "." : ""}${String(part)}`;
   }
-  return out || null;
+  return out;
 }
 
 /** The first zod issue as the contract's `400 invalid_request`, naming the field. */

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
 import { setPlanStatement } from "../../src/db/provisioning.ts";
 import { setClock } from "../../src/lib/clock.ts";
-import type { RateLimiter } from "../../src/rate-limiter.ts";
 import { createCompany, createKey, run } from "../helpers/factories.ts";
 import { BASE, callJson } from "../helpers/http.ts";
 
@@ -56,7 +55,7 @@ describe("per-key rate limits", () => {
     await get(co.apiKey);
     // Spend the rest of today's 10,000 without sending them all.
     const stub = env.RATE_LIMITER.getByName(await keyIdOf(co.companyId));
-    await runInDurableObject(stub, (_instance: RateLimiter, state) => {
+    await runInDurableObject(stub, (_instance, state) => {
       const counts = state.storage.kv.get<{ dayCount: number }>("counts")!;
       state.storage.kv.put("counts", { ...counts, dayCount: 10_000 });
     });
