@@ -2,6 +2,7 @@ import { app } from "./app.ts";
 import { runDailyJob } from "./scheduled.ts";
 
 export { RateLimiter } from "./rate-limiter.ts";
+export { SnapshotRestorer } from "./snapshots/snapshot-restorer.ts";
 
 export default {
   fetch: app.fetch,

@@ -10,7 +10,8 @@ import { auditLog, AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, items, transactions } fr
 /** Who made a change, and in which request. */
 export interface Actor {
   companyId: string;
-  userId: string;
+  /** null for the system itself (the daily job). */
+  userId: string | null;
   apiKeyId: string | null;
   requestId: string | null;
 }

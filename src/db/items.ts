@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -59,11 +59,11 @@ export function toItem(
   };
 }
 
-type PublicItem = ReturnType<typeof toItem>;
-const EDITABLE = ["name", "sku", "location", "barcode", "reorder_point"] as const;
+export type PublicItem = ReturnType<typeof toItem>;
+export const EDITABLE = ["name", "sku", "location", "barcode", "reorder_point"] as const;
 
 /** Turns a unique-index violation into the contract's 409; other errors pass through. */
-function conflictFrom(error: unknown): unknown {
+export function conflictFrom(error: unknown): unknown {
   const message = d1ErrorMessage(error);
   if (!message.includes("UNIQUE constraint failed")) return error;
   if (message.includes("items.sku_key")) {
@@ -210,19 +210,27 @@ export async function updateLiveItem(
   });
 }
 
+/** Moving a live item (as read at `current.version`) to the trash, and its `delete` entry. */
+export function trashStatements(db: Database, actor: Actor, current: ItemRow, now: string): SQLWrapper[] {
+  return [
+    auditItemChange(
+      actor,
+      { action: "delete", resourceType: "item", resourceId: current.id, changes: toItem(current), createdAt: now },
+      current.version,
+    ),
+    db
+      .update(items)
+      .set({ deletedAt: now, updatedAt: now, version: current.version + 1 })
+      .where(and(eq(items.id, current.id), eq(items.version, current.version))),
+  ];
+}
+
 /** Moves a live item to the trash, with a `delete` audit entry; false when there is no such item. */
 export async function trashItem(db: Database, actor: Actor, id: string): Promise<boolean> {
   return withOptimisticRetry(async () => {
     const current = await findLiveItem(db, actor.companyId, id);
     if (!current) return false;
-    const now = nowIso();
-    await runBatch(db, [
-      auditItemChange(actor, { action: "delete", resourceType: "item", resourceId: id, changes: toItem(current), createdAt: now }, current.version),
-      db
-        .update(items)
-        .set({ deletedAt: now, updatedAt: now, version: current.version + 1 })
-        .where(and(eq(items.id, id), eq(items.version, current.version))),
-    ]);
+    await runBatch(db, trashStatements(db, actor, current, nowIso()));
     return true;
   });
 }

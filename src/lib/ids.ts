@@ -10,6 +10,7 @@ export type IdPrefix =
   | "li"
   | "evt"
   | "snap"
+  | "rst"
   | "req";
 
 /** Random base62 characters from `crypto.getRandomValues`, without modulo bias. */

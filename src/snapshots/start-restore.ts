@@ -1,0 +1,74 @@
+import type { Actor } from "../db/audit.ts";
+import { auditEntry } from "../db/audit.ts";
+import { database, runBatch } from "../db/client.ts";
+import type { SnapshotRestoreRow, SnapshotRow } from "../db/schema.ts";
+import { insertRestore, updateRestoreStatement } from "../db/snapshots.ts";
+import { nowIso } from "../lib/clock.ts";
+import { ApiError } from "../lib/errors.ts";
+import { newId } from "../lib/ids.ts";
+import { PLANS, type PlanName } from "../plans.ts";
+import { createSnapshot } from "./create-snapshot.ts";
+import { planLimitExceeded } from "./plan-limits.ts";
+import { markRestoreFailed } from "./restore.ts";
+import { blobMatches } from "./snapshot-blob.ts";
+
+/** Refuses snapshots that cannot be restored: not complete, or a blob that fails its checksum. */
+export async function checkRestorable(env: Env, snapshot: SnapshotRow): Promise<void> {
+  if (snapshot.status !== "complete") {
+    throw new ApiError("invalid_state", `This snapshot is ${snapshot.status}; only complete snapshots can be restored.`);
+  }
+  if (!(await blobMatches(env.SNAPSHOTS, snapshot.blobKey, snapshot.sha256!))) {
+    throw new ApiError(
+      "invalid_state",
+      "This snapshot's stored data does not match its SHA-256 checksum; it cannot be restored. Nothing was changed.",
+    );
+  }
+}
+
+/**
+ * Starts restoring `snapshot`: checks it, counts the restore against the plan's daily limit,
+ * takes a `pre_restore` snapshot, then hands the work to the restore's Durable Object, which runs
+ * the first step at once and the rest in the background. Answers the restore's row.
+ */
+export async function startRestore(env: Env, actor: Actor, plan: PlanName, snapshot: SnapshotRow): Promise<SnapshotRestoreRow> {
+  await checkRestorable(env, snapshot);
+  const db = database(env.DB);
+  const id = newId("rst");
+  const now = nowIso();
+  const inserted = await insertRestore(
+    db,
+    {
+      id,
+      companyId: actor.companyId,
+      snapshotId: snapshot.id,
+      status: "pending",
+      userId: actor.userId,
+      apiKeyId: actor.apiKeyId,
+      requestId: actor.requestId,
+      itemsTotal: snapshot.itemCount ?? 0,
+      createdAt: now,
+      updatedAt: now,
+    },
+    PLANS[plan].restoresPerDay,
+  );
+  if (!inserted) throw planLimitExceeded(`Your plan allows ${PLANS[plan].restoresPerDay} snapshot restores a day (UTC).`);
+
+  let preRestore: SnapshotRow | null;
+  try {
+    preRestore = await createSnapshot(env, { type: "pre_restore", plan, actor, companyId: actor.companyId });
+  } catch (error) {
+    await markRestoreFailed(env, id, "The pre-restore snapshot could not be taken; nothing was changed.");
+    throw error;
+  }
+  await runBatch(db, [
+    updateRestoreStatement(db, id, { preRestoreSnapshotId: preRestore!.id }),
+    auditEntry(db, actor, {
+      action: "restore",
+      resourceType: "snapshot",
+      resourceId: snapshot.id,
+      changes: { restore_id: id, pre_restore_snapshot_id: preRestore!.id },
+      createdAt: now,
+    }),
+  ]);
+  return env.SNAPSHOT_RESTORER.getByName(id).start(id);
+}
