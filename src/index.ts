@@ -1,12 +1,13 @@
 import { app } from "./app.ts";
-import { runDailyJob } from "./scheduled.ts";
+import { startDailyJob } from "./daily-job.ts";
 
+export { DailyJob } from "./daily-job.ts";
 export { RateLimiter } from "./rate-limiter.ts";
 export { SnapshotRestorer } from "./snapshots/snapshot-restorer.ts";
 
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runDailyJob(env));
+    ctx.waitUntil(startDailyJob(env));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,31 +1,25 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index.ts";
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY_MS, setClock } from "../src/lib/clock.ts";
 import { createCompany, run, type TestCompany } from "./helpers/factories.ts";
+import { runDailyJob } from "./helpers/daily-job.ts";
 import { client } from "./helpers/http.ts";
 
 // The daily job (API.md §11), step 2: items trashed 30 days ago or more are purged for good.
 
-const NOW = Date.parse("2031-03-15T03:00:00.000Z");
+// The job runs once a UTC day (a second run that day does nothing more), so each test has its own day.
+const FIRST_DAY = Date.parse("2031-03-15T03:00:00.000Z");
+let NOW = FIRST_DAY;
+
+beforeEach(() => {
+  NOW += 400 * DAY_MS;
+});
 
 afterEach(() => {
   setClock(null);
   vi.restoreAllMocks();
 });
 
-async function runDailyJob(at: number) {
-  setClock(() => at);
-  const controller = createScheduledController({ scheduledTime: at, cron: "0 3 * * *" });
-  const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 /** Creates an item through the API 100 days ago and, if `trashedAt` is given, deletes it then. */
 async function item(co: TestCompany, sku: string, trashedAt?: number): Promise<string> {

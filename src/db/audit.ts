@@ -4,6 +4,7 @@ import { and, count, desc, eq, gte, sql, type SQL } from "drizzle-orm";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
+import { PLANS } from "../plans.ts";
 import type { Database } from "./client.ts";
 import { auditLog, AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, items, transactions } from "./schema.ts";
 
@@ -111,4 +112,25 @@ export async function listAuditEntries(
     db.select({ total: count() }).from(auditLog).where(where),
   ]);
   return { rows, total: total?.total ?? 0 };
+}
+
+/**
+ * Deletes at most `limit` entries older than their company's plan retention; answers how many.
+ * The cut-offs come from the plans table, one per plan that does not keep entries forever.
+ */
+export async function deleteExpiredAuditEntries(db: Database, limit: number): Promise<number> {
+  const now = nowMs();
+  const expired = Object.entries(PLANS)
+    .filter(([, plan]) => plan.auditRetentionDays !== null)
+    .map(
+      ([name, plan]) =>
+        sql`(c.plan = ${name} AND a.created_at < ${new Date(now - plan.auditRetentionDays! * DAY_MS).toISOString()})`,
+    );
+  if (expired.length === 0) return 0;
+  const rows = await db.all(sql`
+    DELETE FROM ${auditLog} WHERE seq IN (
+      SELECT a.seq FROM ${auditLog} a JOIN companies c ON c.id = a.company_id
+      WHERE ${sql.join(expired, sql` OR `)} LIMIT ${limit})
+    RETURNING seq`);
+  return rows.length;
 }
