@@ -64,7 +64,9 @@ console.log(`
 
 const server = spawn(
   "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false"],
+  // --var: keys made through the local API are sk_test_ (wrangler.toml's "live" is for deployments).
+  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false",
+    "--var", "API_KEY_MODE:test"],
   { stdio: "inherit" },
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
 export async function startLocalWorker() {
@@ -23,6 +23,8 @@ export async function startLocalWorker() {
     d1Persist: join(persist, "d1"),
     r2Persist: join(persist, "r2"),
     durableObjectsPersist: join(persist, "do"),
+    // The Worker's console.log/console.error lines (and runtime errors) when VERBOSE=1.
+    log: new Log(process.env.VERBOSE ? (Number(process.env.VERBOSE) > 1 ? LogLevel.DEBUG : LogLevel.INFO) : LogLevel.WARN),
   } as V4MiniflareOptions;
   const mf = new Miniflare(convertV4MiniflareOptions(options));
   const url = await mf.ready;

@@ -83,7 +83,11 @@ const restore = await timed("restore, until complete", async () => {
   assert.ok([200, 202].includes(current.status), JSON.stringify(current.body));
   while (current.body.status === "running" || current.body.status === "pending") {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    current = await api("GET", `/v1/snapshots/${snapshot.body.id}/restores/${current.body.id}`);
+    try {
+      current = await api("GET", `/v1/snapshots/${snapshot.body.id}/restores/${current.body.id}`);
+    } catch (error) {
+      console.log(`  poll failed (${(error as Error).cause ?? error}); trying again`);
+    }
   }
   return current.body;
 });
