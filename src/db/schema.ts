@@ -253,3 +253,80 @@ export const snapshotRestores = sqliteTable(
 
 export type SnapshotRow = typeof snapshots.$inferSelect;
 export type SnapshotRestoreRow = typeof snapshotRestores.$inferSelect;
+
+export const ORDER_STATUSES = ["draft", "submitted", "partially_received", "received", "cancelled"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * The last order number each company has used. Creating an order bumps it in the same batch as
+ * the insert, so numbers never repeat or skip, however many orders are created at once.
+ */
+export const orderCounters = sqliteTable("order_counters", {
+  companyId: text("company_id")
+    .primaryKey()
+    .references(() => companies.id),
+  lastNumber: integer("last_number").notNull(),
+});
+
+/** Purchase orders; `total_cost` is computed from the line items, never stored. */
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    /** Shown as `PO-000001`; unique per company. */
+    number: integer("number").notNull(),
+    supplier: text("supplier").notNull(),
+    supplierKey: text("supplier_key").generatedAlwaysAs(sql`lower(supplier)`, { mode: "virtual" }),
+    status: text("status", { enum: ORDER_STATUSES }).notNull(),
+    currency: text("currency").notNull(),
+    /** A date, `YYYY-MM-DD`. */
+    expectedAt: text("expected_at"),
+    notes: text("notes"),
+    /** Bumped by every change: edits and transitions compare it so that none is lost. */
+    version: integer("version").notNull().default(0),
+    ...timestamps,
+    submittedAt: text("submitted_at"),
+    receivedAt: text("received_at"),
+    cancelledAt: text("cancelled_at"),
+  },
+  // Every list filter has an index over the company's orders in list order.
+  (t) => [
+    uniqueIndex("orders_company_number").on(t.companyId, t.number),
+    index("orders_company_created").on(t.companyId, t.createdAt, t.id),
+    index("orders_company_status").on(t.companyId, t.status, t.createdAt, t.id),
+    index("orders_company_supplier").on(t.companyId, t.supplierKey, t.createdAt, t.id),
+  ],
+);
+
+export const orderLineItems = sqliteTable(
+  "order_line_items",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id")
+      .notNull()
+      .references(() => orders.id),
+    companyId: text("company_id").notNull(),
+    itemId: text("item_id").notNull(),
+    /** The line's place in the order, as the client sent the lines. */
+    position: integer("position").notNull(),
+    quantityOrdered: integer("quantity_ordered").notNull(),
+    quantityReceived: integer("quantity_received").notNull().default(0),
+    /** Integer minor units of the order's currency. */
+    unitCost: integer("unit_cost").notNull(),
+  },
+  (t) => [
+    // Receiving more than was ordered fails the whole batch, however many receive at once.
+    check("order_line_items_received_within_ordered", sql`quantity_received BETWEEN 0 AND quantity_ordered`),
+    check("order_line_items_quantity_ordered_positive", sql`quantity_ordered > 0`),
+    check("order_line_items_unit_cost_non_negative", sql`unit_cost >= 0`),
+    uniqueIndex("order_line_items_order_item").on(t.orderId, t.itemId),
+    index("order_line_items_order").on(t.orderId, t.position),
+    index("order_line_items_item").on(t.companyId, t.itemId, t.orderId),
+  ],
+);
+
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderLineItemRow = typeof orderLineItems.$inferSelect;

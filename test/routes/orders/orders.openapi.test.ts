@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { callJson } from "../../helpers/http.ts";
+
+const ORDER_OPERATIONS = [
+  ["get", "/v1/orders", "listOrders", "200"],
+  ["post", "/v1/orders", "createOrder", "201"],
+  ["get", "/v1/orders/{id}", "getOrder", "200"],
+  ["patch", "/v1/orders/{id}", "updateOrder", "200"],
+  ["post", "/v1/orders/{id}/submit", "submitOrder", "200"],
+  ["post", "/v1/orders/{id}/cancel", "cancelOrder", "200"],
+  ["post", "/v1/orders/{id}/receive", "receiveOrder", "200"],
+] as const;
+
+const ERROR_REF = "#/components/schemas/Error";
+let doc: any;
+
+beforeAll(async () => {
+  const result = await callJson("GET", "/v1/openapi.json");
+  expect(result.status).toBe(200);
+  doc = result.body;
+});
+
+describe("the OpenAPI document covers purchase orders", () => {
+  it.each(ORDER_OPERATIONS)("lists %s %s as %s with security, its success and the error answers", (method, path, id, success) => {
+    const operation = doc.paths[path]?.[method];
+    expect(operation, `${method.toUpperCase()} ${path}`).toBeDefined();
+    expect(operation.operationId).toBe(id);
+    expect(operation.security).toEqual([{ bearerAuth: [] }]);
+    expect(operation.tags).toEqual(["Purchase orders"]);
+    expect(Object.keys(operation.responses).filter((s) => s.startsWith("2"))).toEqual([success]);
+    expect(operation.responses[success].content["application/json"].schema).toEqual(
+      id === "listOrders" ? expect.objectContaining({ type: "object" }) : { $ref: "#/components/schemas/Order" },
+    );
+    for (const status of ["400", "401", "403", "404", "429", "500"]) {
+      expect(operation.responses[status].content["application/json"].schema).toEqual({ $ref: ERROR_REF });
+    }
+  });
+
+  it("documents 409 invalid_state on every state-changing action", () => {
+    for (const [method, path] of [
+      ["patch", "/v1/orders/{id}"],
+      ["post", "/v1/orders/{id}/submit"],
+      ["post", "/v1/orders/{id}/cancel"],
+      ["post", "/v1/orders/{id}/receive"],
+    ] as const) {
+      const conflict = doc.paths[path][method].responses["409"];
+      expect(conflict.description).toContain("invalid_state");
+      expect(conflict.content["application/json"].schema).toEqual({ $ref: ERROR_REF });
+    }
+  });
+
+  it("documents strict request bodies from the validating schemas", () => {
+    const create = doc.components.schemas.CreateOrder;
+    expect(create.required.sort()).toEqual(["line_items", "supplier"]);
+    expect(create.additionalProperties).toBe(false);
+    expect(create.properties.line_items).toMatchObject({ minItems: 1, maxItems: 100 });
+    expect(create.properties.status.enum).toEqual(["draft", "submitted"]);
+    expect(create.properties.currency).toMatchObject({ default: "USD", pattern: "^[A-Z]{3}$" });
+    expect(doc.components.schemas.OrderLineItemInput.additionalProperties).toBe(false);
+    expect(doc.components.schemas.UpdateOrder.additionalProperties).toBe(false);
+    expect(doc.components.schemas.UpdateOrder.required ?? []).toEqual([]);
+
+    const receive = doc.paths["/v1/orders/{id}/receive"].post.requestBody;
+    expect(receive.required).toBe(false);
+    expect(receive.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ReceiveOrder" });
+  });
+
+  it("documents the order object with every field required (unset ones are null)", () => {
+    const order = doc.components.schemas.Order;
+    const fields = [
+      "id", "number", "supplier", "status", "currency", "expected_at", "notes", "line_items", "total_cost",
+      "created_at", "updated_at", "submitted_at", "received_at", "cancelled_at",
+    ];
+    expect(Object.keys(order.properties).sort()).toEqual([...fields].sort());
+    expect(order.required.sort()).toEqual([...fields].sort());
+    expect(order.properties.status.enum).toEqual(["draft", "submitted", "partially_received", "received", "cancelled"]);
+  });
+
+  it("documents the list filters", () => {
+    const params = doc.paths["/v1/orders"].get.parameters.map((p: any) => `${p.in}:${p.name}`);
+    expect(params.sort()).toEqual(["query:item_id", "query:limit", "query:offset", "query:status", "query:supplier"]);
+  });
+});
