@@ -42,3 +42,8 @@ export function d1ErrorMessage(error: unknown): string {
   for (let e: unknown = error; e instanceof Error; e = e.cause) message += ` ${e.message}`;
   return message;
 }
+
+/** True for a failed NOT NULL, CHECK or UNIQUE constraint: how a guarded batch reports failure. */
+export function isConstraintFailure(error: unknown): boolean {
+  return /constraint failed/i.test(d1ErrorMessage(error));
+}

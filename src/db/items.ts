@@ -5,7 +5,8 @@ import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
 import { d1ErrorMessage, runBatch, type Database } from "./client.ts";
-import { isConstraintFailure, ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
+import { withOptimisticRetry } from "./optimistic-retry.ts";
+import { ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
 import { items, type ItemRow } from "./schema.ts";
 
 /** Trashed items can be restored for this long; then the daily job purges them. */
@@ -83,25 +84,6 @@ function columnsOf(input: ItemChanges) {
     barcode: input.barcode,
     reorderPoint: input.reorder_point,
   };
-}
-
-/** Times a read-then-write change is tried when another request changed the item in between. */
-const ATTEMPTS = 5;
-
-/**
- * Runs `attempt` (read the item, then write in one batch guarded by its version) until it is not
- * overtaken by a concurrent change of the same item.
- */
-async function withOptimisticRetry<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (tries >= ATTEMPTS || !isConstraintFailure(error) || conflictFrom(error) !== error) {
-        throw conflictFrom(error);
-      }
-    }
-  }
 }
 
 /**
@@ -207,7 +189,7 @@ export async function updateLiveItem(
         .where(and(eq(items.id, id), eq(items.version, current.version))),
     ]);
     return { ...before, ...changes, updated_at: now };
-  });
+  }, conflictFrom);
 }
 
 /** Moving a live item (as read at `current.version`) to the trash, and its `delete` entry. */
@@ -232,7 +214,7 @@ export async function trashItem(db: Database, actor: Actor, id: string): Promise
     if (!current) return false;
     await runBatch(db, trashStatements(db, actor, current, nowIso()));
     return true;
-  });
+  }, conflictFrom);
 }
 
 /** Brings a trashed item back within its 30 days, with a `restore` audit entry. */
@@ -253,7 +235,7 @@ export async function restoreTrashedItem(db: Database, actor: Actor, id: string)
         .where(and(eq(items.id, id), eq(items.version, current.version))),
     ]);
     return restored;
-  });
+  }, conflictFrom);
 }
 
 /**

@@ -6,7 +6,8 @@ import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
-import { runBatch, type Database } from "./client.ts";
+import { isConstraintFailure, runBatch, type Database } from "./client.ts";
+import { withOptimisticRetry } from "./optimistic-retry.ts";
 import {
   auditLog,
   items,
@@ -17,7 +18,7 @@ import {
   type OrderRow,
   type OrderStatus,
 } from "./schema.ts";
-import { isConstraintFailure, recordMovements, type Movement } from "./transactions.ts";
+import { recordMovements, type Movement } from "./transactions.ts";
 
 export interface LineItemInput {
   item_id: string;
@@ -112,12 +113,6 @@ function assertAllowed(row: OrderRow, action: Action): void {
     `Order ${orderNumber(row.number)} is '${row.status}'; only ${list} orders can be ${VERB[action]}.`,
   );
 }
-
-/**
- * Times a read-then-write change is tried when another request changed the order in between. Each
- * round lets at least one of the competing writers through, so this covers that many at once.
- */
-const ATTEMPTS = 20;
 
 /** The live items of the company among `ids` (one JSON parameter, however many ids). */
 async function liveItemIds(db: Database, companyId: string, ids: string[]): Promise<Set<string>> {
@@ -289,24 +284,6 @@ function auditOrderChange(actor: Actor, orderId: string, version: number, change
            ${actor.apiKeyId}, ${JSON.stringify(changes)}, NULL, ${actor.requestId}, ${now}
     FROM (SELECT 1) LEFT JOIN ${orders} o
       ON o.id = ${orderId} AND o.company_id = ${actor.companyId} AND o.version = ${version}`;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `attempt` (read, decide, write guarded by the version read) until no one overtakes it. */
-async function withOptimisticRetry<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isConstraintFailure(error)) throw error;
-      if (tries >= ATTEMPTS) {
-        throw new ApiError("service_unavailable", "The order is being changed by many requests at once; try again.");
-      }
-      // A little jitter, so that the writers that lost this round do not collide again at once.
-      await sleep(Math.random() * 5 * tries);
-    }
-  }
 }
 
 const sameLines = (a: LineItemInput[], b: LineItemInput[]) =>
