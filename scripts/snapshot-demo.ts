@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
 import { provisionCompany } from "../src/db/provisioning.ts";
 import { startLocalWorker, workerdPeakMemoryMiB } from "./local-runtime.ts";
+import { seedItemId, seedItems } from "./seed.ts";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "100000" } } });
 const count = Number(values.items);
@@ -31,28 +32,9 @@ async function api(method: string, path: string, body?: unknown) {
 
 const company = await provisionCompany({ name: "Snapshot demo", plan: "enterprise", mode: "test" });
 await db.batch(company.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
-const now = new Date().toISOString();
-
-await timed(`seed ${count} items (+ initial ledger rows)`, async () => {
-  await db
-    .prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO items (id, company_id, name, sku, quantity, location, barcode, reorder_point, created_at, updated_at)
-       SELECT 'item_demo' || printf('%019d', i), ?, 'Demo item ' || i, 'SKU-' || printf('%07d', i), i % 1000,
-              'Aisle ' || (i % 50), CASE WHEN i % 3 = 0 THEN printf('%012d', i) END,
-              CASE WHEN i % 4 = 0 THEN 100 END, ?, ? FROM n`,
-    )
-    .bind(count, company.companyId, now, now)
-    .run();
-  await db
-    .prepare(
-      `INSERT INTO transactions (id, company_id, item_id, type, quantity_change, quantity_before, quantity_after, user_id, created_at)
-       SELECT 'txn_' || substr(id, 6), company_id, id, 'initial', quantity, 0, quantity, ?, created_at
-       FROM items WHERE company_id = ? AND quantity > 0`,
-    )
-    .bind(company.userId, company.companyId)
-    .run();
-});
+await timed(`seed ${count} items (+ initial ledger rows)`, () =>
+  seedItems(db, { companyId: company.companyId, userId: company.userId, count }),
+);
 
 const snapshot = await timed("POST /v1/snapshots", () => api("POST", "/v1/snapshots", { note: "demo" }));
 assert.equal(snapshot.status, 201, JSON.stringify(snapshot.body));
@@ -61,14 +43,14 @@ console.log(`  ${snapshot.body.item_count} items, ${(snapshot.body.size_bytes / 
 await timed("change: 1,000 receives, 100 deletes, 100 new items", async () => {
   for (let b = 0; b < 10; b++) {
     const transactions = Array.from({ length: 100 }, (_, i) => ({
-      item_id: `item_demo${String(b * 100 + i + 1).padStart(19, "0")}`,
+      item_id: seedItemId(b * 100 + i + 1),
       type: "receive",
       quantity: 5,
     }));
     assert.equal((await api("POST", "/v1/transactions/batch", { transactions })).status, 201);
   }
   for (let i = 0; i < 100; i++) {
-    assert.equal((await api("DELETE", `/v1/items/item_demo${String(Math.floor(count / 2) + i).padStart(19, "0")}`)).status, 204);
+    assert.equal((await api("DELETE", `/v1/items/${seedItemId(Math.floor(count / 2) + i)}`)).status, 204);
     assert.equal((await api("POST", "/v1/items", { name: `New ${i}`, sku: `NEW-${i}`, quantity: 1 })).status, 201);
   }
 });
@@ -97,7 +79,7 @@ console.log(`  ${JSON.stringify({ updated: restore.items_updated, restored: rest
 const check = await db
   .prepare(
     `SELECT count(*) AS live,
-            sum(quantity = (SELECT coalesce(sum(quantity_change), 0) FROM transactions t WHERE t.item_id = i.id)) AS balanced
+            sum(quantity = (SELECT coalesce(sum(quantity_change), 0) FROM transactions t WHERE t.company_id = i.company_id AND t.item_id = i.id)) AS balanced
      FROM items i WHERE company_id = ? AND deleted_at IS NULL`,
   )
   .bind(company.companyId)
