@@ -8,8 +8,9 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        // A test-only binding so that test/setup.ts can apply the migrations.
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        // TEST_MIGRATIONS: a test-only binding so that test/setup.ts can apply the migrations.
+        // API_KEY_MODE: keys made in tests are sk_test_, as in local development.
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, API_KEY_MODE: "test" } },
       }),
     ],
     test: {

@@ -2,10 +2,14 @@ import { createApp } from "./lib/create-app.ts";
 import { authenticate, authorize } from "./middleware/authenticate.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
+import { apiKeysRouter } from "./routes/api-keys/api-keys.index.ts";
 import { auditLogRouter } from "./routes/audit-log/audit-log.index.ts";
 import { itemsRouter } from "./routes/items/items.index.ts";
 import { metaRouter } from "./routes/meta/meta.index.ts";
+import { snapshotsRouter } from "./routes/snapshots/snapshots.index.ts";
+import { ordersRouter } from "./routes/orders/orders.index.ts";
 import { transactionsRouter } from "./routes/transactions/transactions.index.ts";
+import { usersRouter } from "./routes/users/users.index.ts";
 
 const OPENAPI_PATH = "/v1/openapi.json";
 
@@ -38,3 +42,7 @@ app.use("/v1/*", authenticate, rateLimit, authorize, idempotency);
 app.route("/", itemsRouter);
 app.route("/", transactionsRouter);
 app.route("/", auditLogRouter);
+app.route("/", snapshotsRouter);
+app.route("/", usersRouter);
+app.route("/", apiKeysRouter);
+app.route("/", ordersRouter);

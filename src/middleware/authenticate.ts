@@ -1,5 +1,6 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { findApiKeyByHash } from "../db/api-keys.ts";
+import { findApiKeyByHash, LAST_USED_INTERVAL_MS, touchApiKey } from "../db/api-keys.ts";
 import { database } from "../db/client.ts";
 import type { Role } from "../db/schema.ts";
 import { hashApiKey, isWellFormedApiKey } from "../lib/api-key-format.ts";
@@ -28,6 +29,37 @@ async function lookUpKey(env: Env, hash: string): Promise<KeyRecord | undefined>
   if (keyCache.size >= CACHE_MAX_ENTRIES) keyCache.delete(keyCache.keys().next().value!);
   keyCache.set(hash, { record, fetchedAt: now });
   return record;
+}
+
+/**
+ * Drops a key from this isolate's cache, so that its next request here reads it again: called when
+ * a key is revoked or rolled, which therefore bites at once on this instance (and within the
+ * cache's second everywhere else).
+ */
+export function forgetApiKey(apiKeyId: string): void {
+  for (const [hash, entry] of keyCache) {
+    if (entry.record?.id === apiKeyId) keyCache.delete(hash);
+  }
+}
+
+/**
+ * Records when a key was used, at most once a minute: only when its `last_used_at` is a minute
+ * old or more, after the response (waitUntil). The cached record is updated too, so this isolate
+ * does not try again within the minute; other isolates see the new value within the cache's
+ * second, and the conditional UPDATE makes sure that only one of them writes.
+ */
+function recordUse(c: Context<AppEnv>, record: KeyRecord): void {
+  const now = nowMs();
+  if (record.lastUsedAt !== null && Date.parse(record.lastUsedAt) > now - LAST_USED_INTERVAL_MS) return;
+  record.lastUsedAt = new Date(now).toISOString();
+  const write = touchApiKey(database(c.env.DB), record.id, now).catch((error: unknown) => {
+    console.error(JSON.stringify({ event: "last_used_at_write_failed", api_key_id: record.id, error: String(error) }));
+  });
+  try {
+    c.executionCtx.waitUntil(write);
+  } catch {
+    // No execution context (app.request in tests): the write runs on its own.
+  }
 }
 
 function invalidKey(): ApiError {
@@ -85,6 +117,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     plan: record.plan,
   });
   await next();
+  // A request refused by the rate limit does no D1 work (API.md §4): it is not recorded as a use.
+  if (c.res.status !== 429) recordUse(c, record);
 });
 
 /**

@@ -22,6 +22,16 @@ const POLL_MS = 25;
 /** Answers that are not stored, so that a retry runs again: validation failures and 5xx. */
 const NOT_STORED = new Set([400, 413, 415]);
 
+/**
+ * The stored copy of an answer never holds an API key's plaintext (`secret`, shown once when a
+ * key is created or rolled): a replay answers `secret: null`.
+ */
+function withoutSecret(body: string): string {
+  if (!body.includes('"secret"')) return body;
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  return typeof parsed.secret === "string" ? JSON.stringify({ ...parsed, secret: null }) : body;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function replay(record: IdempotencyRecord): Response {
@@ -95,6 +105,6 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (status >= 500 || NOT_STORED.has(status)) {
     await releaseIdempotencyKey(db, companyId, key);
   } else {
-    await saveIdempotentResponse(db, companyId, key, { status, body: await c.res.clone().text() });
+    await saveIdempotentResponse(db, companyId, key, { status, body: withoutSecret(await c.res.clone().text()) });
   }
 });

@@ -1,0 +1,112 @@
+// The users of a company. They are created through the API (admins only) or by provisioning, and
+// never deleted: API keys and audit entries refer to them.
+import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import { ApiError } from "../lib/errors.ts";
+import type { Page } from "../lib/pagination.ts";
+import { auditEntry, type Actor } from "./audit.ts";
+import { d1ErrorMessage, runBatch, type Database } from "./client.ts";
+import { newUser, type Statement } from "./provisioning.ts";
+import { users, type Role } from "./schema.ts";
+
+type UserRow = typeof users.$inferSelect;
+
+/** The public representation of a user: API responses and audit entries. */
+export function toUser(row: UserRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+export type PublicUser = ReturnType<typeof toUser>;
+
+/**
+ * A provisioning statement (plain SQL with `?` parameters, shared with the Node scripts) as a
+ * drizzle `sql` template, so that it can go into one batch with drizzle queries.
+ */
+export function provisioningSql(statement: Statement): SQL {
+  const chunks = statement.sql.split("?");
+  if (chunks.length !== statement.params.length + 1) throw new Error("parameter count mismatch");
+  return sql.join(chunks.map((chunk, i) => (i === 0 ? sql.raw(chunk) : sql`${statement.params[i - 1] ?? null}${sql.raw(chunk)}`)));
+}
+
+/** The value that a provisioning `INSERT INTO t (columns) VALUES (?, …)` gives `column`. */
+export function insertedValue(statement: Statement, column: string): string | null {
+  const columns = /\(([^)]*)\)/.exec(statement.sql)?.[1]?.split(",").map((name) => name.trim()) ?? [];
+  const index = columns.indexOf(column);
+  if (index < 0) throw new Error(`The statement sets no column ${column}.`);
+  return statement.params[index] ?? null;
+}
+
+export async function findUser(db: Database, companyId: string, id: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.companyId, companyId), eq(users.id, id)))
+    .limit(1);
+  return row;
+}
+
+export async function listUsers(db: Database, companyId: string, page: Page) {
+  const where = eq(users.companyId, companyId);
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ total: count() }).from(users).where(where),
+  ]);
+  return { rows, total: total?.total ?? 0 };
+}
+
+function emailTaken(): ApiError {
+  return new ApiError("invalid_state", "Another user of your company already has this email address.", "email");
+}
+
+/**
+ * Creates a user with a `create` audit entry, in one batch. Emails are unique in the company
+ * case-insensitively: the unique index only compares exactly, so a second statement in the same
+ * batch empties the new row's (NOT NULL) email when another user has the same email in another
+ * case, which fails the batch as a whole. D1 runs a batch as one transaction, so two concurrent
+ * requests cannot both pass.
+ */
+export async function insertUser(
+  db: Database,
+  actor: Actor,
+  input: { name: string; email: string; role: Role },
+): Promise<PublicUser> {
+  const { userId, statement } = newUser({ companyId: actor.companyId, ...input });
+  const createdAt = insertedValue(statement, "created_at")!;
+  const user = toUser({ id: userId, companyId: actor.companyId, ...input, createdAt, updatedAt: createdAt });
+  try {
+    await runBatch(db, [
+      provisioningSql(statement),
+      sql`UPDATE ${users} SET email = NULL
+          WHERE id = ${userId} AND EXISTS (
+            SELECT 1 FROM ${users} other
+            WHERE other.company_id = ${actor.companyId} AND other.id <> ${userId}
+              AND lower(other.email) = lower(${input.email}))`,
+      auditEntry(db, actor, {
+        action: "create",
+        resourceType: "user",
+        resourceId: userId,
+        changes: user,
+        createdAt: user.created_at,
+      }),
+    ]);
+  } catch (error) {
+    const message = d1ErrorMessage(error);
+    if (message.includes("UNIQUE constraint failed: users.") || message.includes("NOT NULL constraint failed: users.email")) {
+      throw emailTaken();
+    }
+    throw error;
+  }
+  return user;
+}

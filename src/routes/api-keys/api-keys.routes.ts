@@ -1,0 +1,103 @@
+import { createRoute } from "@hono/zod-openapi";
+import { MAX_ACTIVE_KEYS } from "../../db/api-keys.ts";
+import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
+import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
+import { paginated } from "../../lib/pagination.ts";
+import { requireRole } from "../../middleware/authenticate.ts";
+import {
+  ApiKeyIdParamsSchema,
+  ApiKeySchema,
+  CreateApiKeyBodySchema,
+  ListApiKeysQuerySchema,
+  NewApiKeySchema,
+  RollApiKeyBodySchema,
+} from "./api-keys.schemas.ts";
+
+const tags = ["API keys"];
+const security = bearerSecurity;
+const json = jsonContent;
+// Managing keys is for admin keys only (API.md §2); checked before the request is validated.
+const middleware = requireRole("admin");
+const atLimit = `your company already has ${MAX_ACTIVE_KEYS} active keys`;
+
+export const listApiKeys = createRoute({
+  operationId: "listApiKeys",
+  method: "get",
+  path: "/v1/api_keys",
+  tags,
+  security,
+  middleware,
+  summary: "List API keys",
+  description: "All of your company's keys, revoked and expired ones included, newest first. Admin keys only.",
+  request: { query: ListApiKeysQuerySchema },
+  responses: { 200: json(paginated(ApiKeySchema), "A page of keys (never their secrets)."), ...openApiErrorResponses },
+});
+
+export const createApiKey = createRoute({
+  operationId: "createApiKey",
+  method: "post",
+  path: "/v1/api_keys",
+  tags,
+  security,
+  middleware,
+  summary: "Create an API key",
+  description: `Answers the key's \`secret\` this once. At most ${MAX_ACTIVE_KEYS} active keys per company. Admin keys only.`,
+  request: { body: { ...json(CreateApiKeyBodySchema, "The new key."), required: true } },
+  responses: {
+    201: json(NewApiKeySchema, "The created key, with its secret."),
+    ...openApiErrorResponses,
+    ...conflictResponse(`\`invalid_state\`: ${atLimit}.`),
+  },
+});
+
+export const getApiKey = createRoute({
+  operationId: "getApiKey",
+  method: "get",
+  path: "/v1/api_keys/{id}",
+  tags,
+  security,
+  middleware,
+  summary: "Retrieve an API key",
+  description: "The key without its secret. Admin keys only.",
+  request: { params: ApiKeyIdParamsSchema },
+  responses: { 200: json(ApiKeySchema, "The key."), ...openApiErrorResponses },
+});
+
+export const revokeApiKey = createRoute({
+  operationId: "revokeApiKey",
+  method: "delete",
+  path: "/v1/api_keys/{id}",
+  tags,
+  security,
+  middleware,
+  summary: "Revoke an API key",
+  description:
+    "The key is refused from its next request on (everywhere within a second). Revoking a revoked key changes nothing. Admin keys only.",
+  request: { params: ApiKeyIdParamsSchema },
+  responses: {
+    204: { description: "Revoked; empty body." },
+    ...openApiErrorResponses,
+    ...conflictResponse("`invalid_state`: this is the company's last working admin key."),
+  },
+});
+
+export const rollApiKey = createRoute({
+  operationId: "rollApiKey",
+  method: "post",
+  path: "/v1/api_keys/{id}/roll",
+  tags,
+  security,
+  middleware,
+  summary: "Roll an API key",
+  description:
+    "Replaces a working key with a new one (new id and secret; same name, role, user and expiry). The old key is revoked at once, or keeps working for `expires_in_hours`. Admin keys only.",
+  request: {
+    params: ApiKeyIdParamsSchema,
+    body: { ...json(RollApiKeyBodySchema, "The grace period; the body may be left out."), required: false },
+  },
+  responses: {
+    201: json(NewApiKeySchema, "The new key, with its secret."),
+    ...openApiErrorResponses,
+    ...conflictResponse(`\`invalid_state\`: the key is revoked or expired, or (with a grace period) ${atLimit}.`),
+  },
+});
