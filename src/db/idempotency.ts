@@ -43,20 +43,29 @@ export async function findIdempotencyRecord(db: Database, companyId: string, key
   return row;
 }
 
+/** The record a request claimed; `createdAt` tells it from a later request that took it over. */
+export interface IdempotencyClaim {
+  companyId: string;
+  key: string;
+  createdAt: string;
+}
+
+const byClaim = (claim: IdempotencyClaim) =>
+  and(byKey(claim.companyId, claim.key), eq(idempotencyKeys.createdAt, claim.createdAt));
+
 export async function saveIdempotentResponse(
   db: Database,
-  companyId: string,
-  key: string,
+  claim: IdempotencyClaim,
   response: { status: number; body: string },
 ): Promise<void> {
   await db
     .update(idempotencyKeys)
     .set({ responseStatus: response.status, responseBody: response.body })
-    .where(byKey(companyId, key));
+    .where(byClaim(claim));
 }
 
-export async function releaseIdempotencyKey(db: Database, companyId: string, key: string): Promise<void> {
-  await db.delete(idempotencyKeys).where(byKey(companyId, key));
+export async function releaseIdempotencyKey(db: Database, claim: IdempotencyClaim): Promise<void> {
+  await db.delete(idempotencyKeys).where(byClaim(claim));
 }
 
 /** Deletes at most `limit` records created before `before`; answers how many. */

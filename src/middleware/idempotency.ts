@@ -19,8 +19,11 @@ const ABANDONED_AFTER_MS = 60_000;
 /** How long a retry waits for the first request to finish before answering 409. */
 const WAIT_MS = 1_000;
 const POLL_MS = 25;
-/** Answers that are not stored, so that a retry runs again: validation failures and 5xx. */
-const NOT_STORED = new Set([400, 413, 415]);
+/**
+ * Answers that are not stored, so that a retry runs again: validation failures (400, 413, 415),
+ * 404 and 405 (an unknown path or resource: nothing ran that a retry could repeat) and 5xx.
+ */
+const NOT_STORED = new Set([400, 404, 405, 413, 415]);
 
 /**
  * The stored copy of an answer never holds an API key's plaintext (`secret`, shown once when a
@@ -68,8 +71,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   // Waiting is real time, not the (injectable) clock that dates the records.
   const deadline = Date.now() + WAIT_MS;
+  let createdAt: string;
   for (;;) {
-    const createdAt = nowIso();
+    createdAt = nowIso();
     const found = await claimIdempotencyKey(db, { companyId, key, fingerprint, createdAt });
     if (found === true) break;
     const age = nowMs() - Date.parse(found.createdAt);
@@ -102,9 +106,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   await next();
   const status = c.res.status;
+  const claim = { companyId, key, createdAt };
   if (status >= 500 || NOT_STORED.has(status)) {
-    await releaseIdempotencyKey(db, companyId, key);
+    await releaseIdempotencyKey(db, claim);
   } else {
-    await saveIdempotentResponse(db, companyId, key, { status, body: withoutSecret(await c.res.clone().text()) });
+    await saveIdempotentResponse(db, claim, { status, body: withoutSecret(await c.res.clone().text()) });
   }
 });
