@@ -112,12 +112,19 @@ export async function deleteSnapshotsByIds(db: Database, ids: string[]) {
   if (ids.length > 0) await db.delete(snapshots).where(inArray(snapshots.id, ids));
 }
 
-/** True if the company has an automatic snapshot made since `since`. */
+/** True if the company has a complete automatic snapshot made since `since` (a failed one does not count). */
 export async function hasAutomaticSnapshotSince(db: Database, companyId: string, since: string) {
   const [row] = await db
     .select({ id: snapshots.id })
     .from(snapshots)
-    .where(and(eq(snapshots.companyId, companyId), eq(snapshots.type, "automatic"), gt(snapshots.createdAt, since)))
+    .where(
+      and(
+        eq(snapshots.companyId, companyId),
+        eq(snapshots.type, "automatic"),
+        eq(snapshots.status, "complete"),
+        gt(snapshots.createdAt, since),
+      ),
+    )
     .limit(1);
   return row !== undefined;
 }

@@ -1,13 +1,13 @@
 // Restoring a snapshot: make the live items equal to the snapshot's. Work is done in steps, each
 // well inside the Workers and D1 limits, and each step commits its changes together with the
 // restore's progress (one D1 batch), so a step that dies is simply run again.
-import { and, asc, eq, gt, inArray, isNull, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sum, type SQLWrapper } from "drizzle-orm";
 import { auditEntry, auditItemChange, type Actor } from "../db/audit.ts";
-import { database, runBatch, type Database } from "../db/client.ts";
+import { database, isConstraintFailure, runBatch, type Database } from "../db/client.ts";
 import { conflictFrom, EDITABLE, toItem, trashStatements, type PublicItem } from "../db/items.ts";
-import { items, type ItemRow, type SnapshotRestoreRow, type SnapshotRow } from "../db/schema.ts";
+import { items, transactions, type ItemRow, type SnapshotRestoreRow, type SnapshotRow } from "../db/schema.ts";
 import { findRestore, findSnapshot, updateRestoreStatement } from "../db/snapshots.ts";
-import { isConstraintFailure, ledgerInsert, movementStatements, quantityFromLedger } from "../db/transactions.ts";
+import { ledgerInsert, movementStatements, quantityFromLedger } from "../db/transactions.ts";
 import { nowIso } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -35,9 +35,20 @@ function planItem(target: PublicItem, current: ItemRow | undefined) {
   return Object.keys(changes).length > 0 ? { action: "update" as Action, changes } : null;
 }
 
-/** The statements that make `current` (or a purged item) equal to `target`. */
-function restoreItemStatements(db: Database, actor: Actor, target: PublicItem, current: ItemRow | undefined, now: string) {
-  const transactionId = target.quantity !== (current?.quantity ?? 0) ? newId("txn") : null;
+/**
+ * The statements that make `current` (or a purged item) equal to `target`. A purged item comes
+ * back with the quantity its ledger rows (kept by the purge) add up to, so that the restore
+ * movement keeps quantity == sum(quantity_change).
+ */
+function restoreItemStatements(
+  db: Database,
+  actor: Actor,
+  target: PublicItem,
+  current: ItemRow | undefined,
+  now: string,
+  purgedBalance = 0,
+) {
+  const transactionId = target.quantity !== (current?.quantity ?? purgedBalance) ? newId("txn") : null;
   const movement = { itemId: target.id, type: "restore" as const, level: target.quantity };
   const fields = {
     name: target.name,
@@ -52,7 +63,7 @@ function restoreItemStatements(db: Database, actor: Actor, target: PublicItem, c
         ...fields,
         id: target.id,
         companyId: actor.companyId,
-        quantity: 0,
+        quantity: purgedBalance,
         createdAt: target.created_at,
         updatedAt: now,
       }),
@@ -120,6 +131,66 @@ async function currentRows(db: Database, companyId: string, ids: string[]): Prom
   return new Map(rows.map((row) => [row.id, row]));
 }
 
+/**
+ * What the ledger rows of purged items (ids with no item row) add up to, by id: the purge removes
+ * an item's row but keeps its ledger.
+ */
+async function purgedBalances(db: Database, companyId: string, ids: string[]): Promise<Map<string, number>> {
+  const balances = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += APPLY_CHUNK) {
+    const rows = await db
+      .select({ itemId: transactions.itemId, balance: sum(transactions.quantityChange).mapWith(Number) })
+      .from(transactions)
+      .where(and(eq(transactions.companyId, companyId), inArray(transactions.itemId, ids.slice(i, i + APPLY_CHUNK))))
+      .groupBy(transactions.itemId);
+    for (const row of rows) balances.set(row.itemId, row.balance);
+  }
+  return balances;
+}
+
+interface SnapshotKeys {
+  ids: Set<string>;
+  /** Which of the snapshot's items each SKU (lower case, as it is unique) and barcode belongs to. */
+  skuOwners: Map<string, string>;
+  barcodeOwners: Map<string, string>;
+}
+
+async function snapshotKeys(bucket: R2Bucket, snapshot: SnapshotRow): Promise<SnapshotKeys> {
+  const keys: SnapshotKeys = { ids: new Set(), skuOwners: new Map(), barcodeOwners: new Map() };
+  for await (const item of snapshotItems(bucket, snapshot)) {
+    keys.ids.add(item.id);
+    keys.skuOwners.set(item.sku.toLowerCase(), item.id);
+    if (item.barcode !== null) keys.barcodeOwners.set(item.barcode, item.id);
+  }
+  return keys;
+}
+
+/**
+ * A live item of the snapshot gives up a SKU or barcode that the snapshot gives to another of its
+ * items (two items swapped SKUs, or one took over another's), so that the apply phase can set each
+ * item's own in any order. A parked SKU cannot clash with a real one: SKUs never contain `~`.
+ */
+function parkStatements(db: Database, actor: Actor, row: ItemRow, keys: SnapshotKeys, now: string): SQLWrapper[] {
+  const heldForAnother = (owners: Map<string, string>, key: string | null) =>
+    key !== null && (owners.get(key) ?? row.id) !== row.id;
+  const changes: Record<string, Change> = {};
+  if (heldForAnother(keys.skuOwners, row.sku.toLowerCase())) changes.sku = { from: row.sku, to: `~restoring-${row.seq}` };
+  if (heldForAnother(keys.barcodeOwners, row.barcode)) changes.barcode = { from: row.barcode, to: null };
+  if (Object.keys(changes).length === 0) return [];
+  return [
+    auditItemChange(actor, { action: "restore", resourceType: "item", resourceId: row.id, changes, createdAt: now }, row.version),
+    db
+      .update(items)
+      .set({
+        sku: changes.sku ? (changes.sku.to as string) : row.sku,
+        barcode: changes.barcode ? null : row.barcode,
+        updatedAt: now,
+        version: row.version + 1,
+      })
+      .where(and(eq(items.id, row.id), eq(items.version, row.version))),
+  ];
+}
+
 /** Pages of the company's live items after `afterSeq`, in rowid order. */
 async function livePage(db: Database, companyId: string, afterSeq: number) {
   return db
@@ -173,15 +244,19 @@ export async function previewRestore(env: Env, snapshot: SnapshotRow): Promise<R
   for await (const page of allItemPages(db, snapshot.companyId)) {
     for (const row of page) current.set(row.id, row);
   }
+  const purged: Pick<PublicItem, "id" | "quantity">[] = [];
   for await (const target of snapshotItems(env.SNAPSHOTS, snapshot)) {
     const row = current.get(target.id);
     current.delete(target.id);
     const plan = planItem(target, row);
     if (!plan) continue;
     preview[`items_to_${plan.action}`] += 1;
-    if (target.quantity !== (row?.quantity ?? 0)) preview.quantity_changes += 1;
+    if (!row) purged.push({ id: target.id, quantity: target.quantity });
+    else if (target.quantity !== row.quantity) preview.quantity_changes += 1;
     if (preview.sample.length < SAMPLE_SIZE) preview.sample.push({ item_id: target.id, ...plan });
   }
+  const balances = await purgedBalances(db, snapshot.companyId, purged.map((item) => item.id));
+  preview.quantity_changes += purged.filter((item) => item.quantity !== (balances.get(item.id) ?? 0)).length;
   // What is left is not in the snapshot: its live items would go to the trash.
   for (const row of current.values()) {
     if (row.deletedAt !== null) continue;
@@ -197,8 +272,9 @@ const CHUNK_ATTEMPTS = 5;
 /**
  * Runs the restore for up to `budgetMs`, then answers its row: `complete`, `failed`, or still
  * `running` (call again to continue). Phase `trash` first moves live items that the snapshot does
- * not hold to the trash (freeing their SKUs and barcodes); phase `apply` then walks the
- * snapshot's items in chunks and makes each live item equal to it.
+ * not hold to the trash and parks SKUs and barcodes that the snapshot gives to another item
+ * (freeing them); phase `apply` then walks the snapshot's items in chunks and makes each live item
+ * equal to it.
  */
 export async function runRestoreStep(env: Env, restoreId: string, budgetMs: number): Promise<SnapshotRestoreRow> {
   const db = database(env.DB);
@@ -223,15 +299,16 @@ export async function runRestoreStep(env: Env, restoreId: string, budgetMs: numb
 
   try {
     if (restore.phase === "trash") {
-      const inSnapshot = new Set<string>();
-      for await (const item of snapshotItems(env.SNAPSHOTS, snapshot)) inSnapshot.add(item.id);
+      const keys = await snapshotKeys(env.SNAPSHOTS, snapshot);
       while (restore.phase === "trash" && mayContinue()) {
         const page = await livePage(db, restore.companyId, restore.cursor);
         const now = nowIso();
-        const doomed = page.filter((row) => !inSnapshot.has(row.id));
+        const doomed = page.filter((row) => !keys.ids.has(row.id));
         const finished = page.length < TRASH_PAGE;
         await save(
-          doomed.flatMap((row) => trashStatements(db, actor, row, now)),
+          page.flatMap((row) =>
+            keys.ids.has(row.id) ? parkStatements(db, actor, row, keys, now) : trashStatements(db, actor, row, now),
+          ),
           finished
             ? { phase: "apply", cursor: 0, itemsTrashed: restore.itemsTrashed + doomed.length }
             : { cursor: page.at(-1)!.seq, itemsTrashed: restore.itemsTrashed + doomed.length },
@@ -277,6 +354,7 @@ async function applyChunk(
 ) {
   for (let attempt = 1; ; attempt++) {
     const current = await currentRows(db, restore.companyId, chunk.map((item) => item.id));
+    const purged = await purgedBalances(db, restore.companyId, chunk.filter((item) => !current.has(item.id)).map((item) => item.id));
     const now = nowIso();
     const counts = { update: 0, restore: 0, create: 0 };
     const statements: SQLWrapper[] = [];
@@ -284,7 +362,7 @@ async function applyChunk(
       const plan = planItem(target, current.get(target.id));
       if (!plan) continue;
       counts[plan.action] += 1;
-      statements.push(...restoreItemStatements(db, actor, target, current.get(target.id), now));
+      statements.push(...restoreItemStatements(db, actor, target, current.get(target.id), now, purged.get(target.id)));
     }
     try {
       await save(statements, {

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import { database } from "../db/client.ts";
 import type { SnapshotRestoreRow } from "../db/schema.ts";
+import { findRestore } from "../db/snapshots.ts";
 import { markRestoreFailed, runRestoreStep } from "./restore.ts";
 
 /** Work done per step; a step also stays well inside blockConcurrencyWhile's 30 s. */
@@ -38,8 +40,11 @@ export class SnapshotRestorer extends DurableObject<Env> {
       if (failures >= MAX_FAILURES) {
         return markRestoreFailed(this.env, restoreId, `The restore stopped after ${failures} failed attempts; it can be started again.`);
       }
+      // Tried again by this alarm. Not rethrown: an exception inside blockConcurrencyWhile resets the
+      // object (losing the failure count), and the request that started the restore should get the
+      // restore, which goes on, rather than an error.
       await this.ctx.storage.setAlarm(Date.now() + 1_000 * 2 ** failures);
-      throw error;
+      return (await findRestore(database(this.env.DB), restoreId))!;
     }
   }
 }

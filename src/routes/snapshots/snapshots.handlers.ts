@@ -87,7 +87,7 @@ export const getRestore: AppRouteHandler<typeof routes.getRestore> = async (c) =
   const { id, restore_id } = c.req.valid("param");
   const restore = await findRestore(database(c.env.DB), restore_id);
   if (!restore || restore.companyId !== c.get("auth").companyId || restore.snapshotId !== id) {
-    throw notFound("restore", restore_id);
+    throw new ApiError("not_found", `No restore with id '${restore_id}' for this snapshot.`, "restore_id");
   }
   return c.json(toRestore(restore), 200);
 };

@@ -1,0 +1,263 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { database } from "../../../src/db/client.ts";
+import { findSnapshot, insertRestore } from "../../../src/db/snapshots.ts";
+import { newId } from "../../../src/lib/ids.ts";
+import { nowIso } from "../../../src/lib/clock.ts";
+import { runRestoreStep, toRestore } from "../../../src/snapshots/restore.ts";
+import { createCompany, type TestCompany } from "../../helpers/factories.ts";
+import { client } from "../../helpers/http.ts";
+import { createItem, expectApiError } from "../../helpers/items.ts";
+import {
+  ledgerMismatches,
+  liveItems,
+  restoreRow,
+  rowCounts,
+  seedLedgeredItems,
+  takeSnapshot,
+  trashedIds,
+} from "../../helpers/snapshots.ts";
+
+// API.md §10: a restore that cannot finish in one go continues step by step, shows where it is,
+// and can be run again safely. `runRestoreStep(env, id, 0)` does the least a step may do: one page
+// of the trash phase or one chunk of the apply phase.
+
+/** Pages the trash phase walks, and snapshot items the apply phase writes per step (restore.ts). */
+const TRASH_PAGE = 200;
+const APPLY_CHUNK = 90;
+
+/** A restore row made the way start-restore.ts makes it (the pre_restore snapshot is not needed here). */
+async function newRestore(co: TestCompany, snapshotId: string): Promise<string> {
+  const db = database(env.DB);
+  const snapshot = (await findSnapshot(db, co.companyId, snapshotId))!;
+  const id = newId("rst");
+  const now = nowIso();
+  const inserted = await insertRestore(
+    db,
+    {
+      id,
+      companyId: co.companyId,
+      snapshotId,
+      status: "pending",
+      userId: co.userId,
+      apiKeyId: co.apiKeyId,
+      requestId: null,
+      itemsTotal: snapshot.itemCount ?? 0,
+      createdAt: now,
+      updatedAt: now,
+    },
+    50,
+  );
+  expect(inserted).toBe(true);
+  return id;
+}
+
+/** What one step leaves behind: the public object and the stored cursor. */
+async function step(restoreId: string) {
+  const row = await runRestoreStep(env, restoreId, 0);
+  return { ...toRestore(row), cursor: row.cursor };
+}
+
+describe("a restore in steps", () => {
+  it("makes progress one page or chunk per step, shows it, and finishes", async () => {
+    const co = await createCompany("enterprise");
+    const api = client(co.apiKey);
+    const kept = await seedLedgeredItems(co, 300, (i) => ({ name: `Kept ${i}`, quantity: i % 5 }));
+    const snapshot = await takeSnapshot(api);
+    expect(snapshot.item_count).toBe(300);
+    const atSnapshot = await liveItems(co.companyId);
+
+    // Since the snapshot: 250 new items, 20 snapshot items trashed, 30 renamed, and two items in
+    // different pages and chunks swapped SKUs.
+    const added = await seedLedgeredItems(co, 250, (i) => ({ name: `Added ${i}` }));
+    const skuOf = (id: string) => atSnapshot.find((item) => item.id === id)!.sku;
+    const setSku = env.DB.prepare("UPDATE items SET sku = ? WHERE id = ?");
+    await env.DB.batch([
+      setSku.bind("SWAP", kept[30]),
+      setSku.bind(skuOf(kept[30]!), kept[250]),
+      setSku.bind(skuOf(kept[250]!), kept[30]),
+      env.DB.prepare(`UPDATE items SET deleted_at = ? WHERE id IN (${kept.slice(0, 20).map(() => "?").join(",")})`).bind(
+        nowIso(),
+        ...kept.slice(0, 20),
+      ),
+      env.DB.prepare(`UPDATE items SET name = 'Renamed ' || name WHERE id IN (${kept.slice(100, 130).map(() => "?").join(",")})`).bind(
+        ...kept.slice(100, 130),
+      ),
+    ]);
+    const restoreId = await newRestore(co, snapshot.id);
+
+    // Trash phase: 530 live items, walked in pages of 200 by rowid; the cursor is the last rowid.
+    const trashSteps = [];
+    for (let i = 0; i < Math.ceil(530 / TRASH_PAGE); i++) trashSteps.push(await step(restoreId));
+    expect(trashSteps.map((s) => [s.status, s.phase])).toEqual([
+      ["running", "trash"],
+      ["running", "trash"],
+      ["running", "apply"],
+    ]);
+    expect(trashSteps[1]!.cursor).toBeGreaterThan(trashSteps[0]!.cursor);
+    expect(trashSteps[2]!.cursor).toBe(0);
+    // The first 200 live rows are 200 kept ones (none trashed); the next page reaches the added ones.
+    expect(trashSteps.map((s) => s.items_trashed)).toEqual([0, 120, 250]);
+    expect(await trashedIds(co.companyId)).toEqual([...kept.slice(0, 20), ...added].sort());
+
+    // Apply phase: the 300 snapshot items in chunks of 90; items_processed is the cursor.
+    const applySteps = [];
+    for (let i = 0; i < Math.ceil(300 / APPLY_CHUNK); i++) applySteps.push(await step(restoreId));
+    expect(applySteps.map((s) => [s.status, s.items_processed, s.cursor])).toEqual([
+      ["running", 90, 90],
+      ["running", 180, 180],
+      ["running", 270, 270],
+      ["complete", 300, 300],
+    ]);
+    expect(applySteps.at(-1)).toMatchObject({
+      items_total: 300,
+      items_updated: 32,
+      items_restored: 20,
+      items_created: 0,
+      items_trashed: 250,
+      error: null,
+      completed_at: expect.any(String),
+    });
+    expect(await liveItems(co.companyId)).toEqual(atSnapshot);
+    expect(await ledgerMismatches(co.companyId)).toEqual([]);
+
+    // A step after completion is a no-op: same row, same data.
+    const counts = await rowCounts(co.companyId);
+    const again = await step(restoreId);
+    expect(again).toEqual(applySteps.at(-1));
+    expect(await rowCounts(co.companyId)).toEqual(counts);
+    expect(await liveItems(co.companyId)).toEqual(atSnapshot);
+  });
+
+  it("can run a chunk again (a step whose progress was lost) without changing anything twice", async () => {
+    const co = await createCompany("enterprise");
+    const api = client(co.apiKey);
+    const ids = await seedLedgeredItems(co, 200, (i) => ({ quantity: 10 + i }));
+    const snapshot = await takeSnapshot(api);
+    const atSnapshot = await liveItems(co.companyId);
+    // Every item's quantity changed since (with its ledger row), and one new item.
+    await env.DB.batch(
+      ids.flatMap((id) => [
+        env.DB.prepare(
+          `INSERT INTO transactions (id, company_id, item_id, type, quantity_change, quantity_before, quantity_after, user_id, created_at)
+           SELECT ?, company_id, id, 'receive', 5, quantity, quantity + 5, ?, ? FROM items WHERE id = ?`,
+        ).bind(newId("txn"), co.userId, nowIso(), id),
+        env.DB.prepare("UPDATE items SET quantity = quantity + 5 WHERE id = ?").bind(id),
+      ]),
+    );
+    await seedLedgeredItems(co, 1);
+    const restoreId = await newRestore(co, snapshot.id);
+
+    expect(await step(restoreId)).toMatchObject({ status: "running", phase: "trash", items_trashed: 0 });
+    expect(await step(restoreId)).toMatchObject({ status: "running", phase: "apply", cursor: 0, items_trashed: 1 });
+    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: 90, items_updated: 90 });
+    const afterFirstChunk = await rowCounts(co.companyId);
+
+    // As if the step's progress had not been saved: the first chunk is applied again.
+    await env.DB.prepare("UPDATE snapshot_restores SET cursor = 0, items_processed = 0, items_updated = 0 WHERE id = ?")
+      .bind(restoreId)
+      .run();
+    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: 90, items_updated: 0 });
+    expect(await rowCounts(co.companyId)).toEqual(afterFirstChunk);
+
+    let last;
+    do last = await step(restoreId);
+    while (last.status === "running");
+    expect(last).toMatchObject({ status: "complete", items_processed: 200, items_updated: 110 });
+    expect(await liveItems(co.companyId)).toEqual(atSnapshot);
+    expect(await ledgerMismatches(co.companyId)).toEqual([]);
+    // One `restore` ledger row per item, each taking back the 5 received.
+    const restoreRows = await env.DB.prepare(
+      "SELECT count(*) AS n, sum(quantity_change) AS total FROM transactions WHERE company_id = ? AND type = 'restore'",
+    )
+      .bind(co.companyId)
+      .first<{ n: number; total: number }>();
+    expect(restoreRows).toEqual({ n: 200, total: -1000 });
+  });
+
+  it("runs a large restore through the API and the Durable Object, followed by its id", async () => {
+    const co = await createCompany("enterprise");
+    const api = client(co.apiKey);
+    await seedLedgeredItems(co, 400);
+    const snapshot = await takeSnapshot(api);
+    const atSnapshot = await liveItems(co.companyId);
+    await seedLedgeredItems(co, 300);
+
+    const started = await api.post(`/v1/snapshots/${snapshot.id}/restore`);
+    // 200 when the first step finished it, 202 while the Durable Object's alarms go on.
+    expect(started.status).toBe(started.body.status === "complete" ? 200 : 202);
+    const restore = await vi.waitFor(
+      async () => {
+        const followed = await api.get(`/v1/snapshots/${snapshot.id}/restores/${started.body.id}`);
+        expect(followed.body.status).toBe("complete");
+        return followed.body;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(restore).toMatchObject({
+      status: "complete",
+      items_total: 400,
+      items_processed: 400,
+      items_trashed: 300,
+      error: null,
+    });
+    expect(await liveItems(co.companyId)).toEqual(atSnapshot);
+  });
+
+  it("stops and says so when an item created during the restore holds a SKU it needs", async () => {
+    const co = await createCompany("enterprise");
+    const api = client(co.apiKey);
+    const ids = await seedLedgeredItems(co, 120);
+    const snapshot = await takeSnapshot(api);
+    const sku = (await liveItems(co.companyId)).find((item) => item.id === ids[100])!.sku;
+    await env.DB.prepare("UPDATE items SET deleted_at = ? WHERE id = ?").bind(nowIso(), ids[100]).run();
+    const restoreId = await newRestore(co, snapshot.id);
+
+    expect(await step(restoreId)).toMatchObject({ status: "running", phase: "apply" });
+    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: 90 });
+    // The trash phase is over: a user now creates an item with the SKU of a trashed snapshot item.
+    const newcomer = await createItem(api, { name: "Newcomer", sku });
+    const failed = await step(restoreId);
+    expect(failed).toMatchObject({
+      status: "failed",
+      items_processed: 90,
+      cursor: 90,
+      error: "Stopped after 90 items: Another live item already has this SKU.",
+      completed_at: expect.any(String),
+    });
+    // It stays failed (a later step does nothing), and the API shows why.
+    expect(await step(restoreId)).toEqual(failed);
+    const shown = await api.get(`/v1/snapshots/${snapshot.id}/restores/${restoreId}`);
+    expect(shown.body).toMatchObject({ status: "failed", error: failed.error });
+    // The failed chunk wrote nothing: the newcomer keeps its SKU, the trashed item stays trashed.
+    expect((await api.get(`/v1/items/${newcomer.id}`)).body.sku).toBe(sku);
+    expect((await api.get(`/v1/items/${ids[100]}`)).status).toBe(404);
+    expect(await ledgerMismatches(co.companyId)).toEqual([]);
+  });
+
+  it("the restorer gives up after repeated failures and marks the restore failed", async () => {
+    const co = await createCompany("enterprise");
+    const api = client(co.apiKey);
+    await createItem(api);
+    const snapshot = await takeSnapshot(api);
+    const restoreId = await newRestore(co, snapshot.id);
+    // The blob disappears after the checks: every step fails (a storage error, retried).
+    const row = await env.DB.prepare("SELECT blob_key FROM snapshots WHERE id = ?").bind(snapshot.id).first<{ blob_key: string }>();
+    await env.SNAPSHOTS.delete(row!.blob_key);
+    const restorer = env.SNAPSHOT_RESTORER.getByName(restoreId);
+
+    // The first step fails: the caller gets the restore as it is (the API answers 202), retried by alarm.
+    expect(await restorer.start(restoreId)).toMatchObject({ id: restoreId, status: "pending" });
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      expect(await runDurableObjectAlarm(restorer)).toBe(true);
+    }
+    expect(await restoreRow(restoreId)).toMatchObject({
+      status: "failed",
+      error: "The restore stopped after 5 failed attempts; it can be started again.",
+    });
+    expect(await runDurableObjectAlarm(restorer)).toBe(false);
+    const shown = await api.get(`/v1/snapshots/${snapshot.id}/restores/${restoreId}`);
+    expect(shown.body).toMatchObject({ status: "failed", completed_at: expect.any(String) });
+    expectApiError(await api.post(`/v1/snapshots/${snapshot.id}/restore`), 409, "invalid_state");
+  });
+});
