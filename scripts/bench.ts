@@ -1,0 +1,580 @@
+// npm run bench -- [--items 100000] [--quick] [--json FILE] [--connections 10] [--duration 10]
+//
+// Benchmarks the built Worker in workerd (Miniflare's API, no `wrangler dev` proxy; local D1, R2
+// and Durable Objects) against a bare Hono Worker (the baseline, in a second Miniflare instance
+// of the same workerd build), on one Enterprise company seeded with N items. Each scenario runs
+// after a warm-up at a fixed concurrency for a fixed time. The list, search and filter scenarios
+// run first at 1,000 items, then again after the inventory has grown to N. Diagnostic probes and
+// a calibration Worker (the platform calls alone: a Durable Object call, a D1 query) split a
+// request's cost into its layers. Prints the results, the scaling ratios, the layers and the
+// performance budget of issue 8 as Markdown tables; --json writes the same as JSON.
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { newApiKey, provisionCompany } from "../src/db/provisioning.ts";
+import { generateApiKey } from "../src/lib/api-key-format.ts";
+import { startBaselineWorker, startCalibrationWorker } from "./bench/baseline.ts";
+import { ownCpuSeconds, workerdCpuSeconds } from "./bench/cpu.ts";
+import { drive, KeyPool, type Measurement, type RequestSpec, type Target } from "./bench/load.ts";
+import { startLocalWorker, workerdPeakMemoryMiB } from "./local-runtime.ts";
+import { SEED_ADJECTIVES, SEED_LOCATIONS, SEED_NOUNS, seedItemId, seedItems, seedSku } from "./seed.ts";
+
+const { values } = parseArgs({
+  options: {
+    items: { type: "string" },
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    connections: { type: "string", default: "10" },
+    duration: { type: "string" },
+  },
+});
+const quick = values.quick;
+const itemCount = Number(values.items ?? (quick ? 2_000 : 100_000));
+const connections = Number(values.connections);
+const seconds = Number(values.duration ?? (quick ? 2 : 10));
+const warmupSeconds = quick ? 0.5 : 2;
+/** The small inventory of the scaling comparison. */
+const SMALL = 1_000;
+/** Requests per key and clock minute; the Enterprise limit is 1,000. */
+const PER_KEY_PER_MINUTE = 800;
+const DEEP_OFFSET = 50_000;
+const PAGE = 50;
+if (!Number.isInteger(itemCount) || itemCount < 1 || !(connections >= 1) || !(seconds > 0)) {
+  console.error("--items must be a positive integer, --connections ≥ 1 and --duration > 0.");
+  process.exit(1);
+}
+const scaling = itemCount > SMALL;
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+type Group = "baseline" | "calibration" | "meta" | "probe" | "read" | "list" | "write";
+type Auth = "none" | "pool" | "unknown" | "limited";
+
+interface Scenario {
+  name: string;
+  group: Group;
+  auth: Auth;
+  /** The status that counts as success, when it is not a 2xx (the probes). */
+  expect?: (status: number) => boolean;
+  expectText?: string;
+  /** The next request, for an inventory of `items` items. */
+  next: (items: number) => RequestSpec;
+  /** For list scenarios: what the table shows as the request's detail. */
+  detail?: (items: number) => string;
+}
+
+const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
+const deepOffset = (items: number) => Math.max(0, Math.min(DEEP_OFFSET, items - PAGE));
+const runTag = Date.now().toString(36);
+let created = 0;
+
+// A well-formed key (valid checksum, so it is hashed and looked up) that no company has: the
+// failed-authentication probe.
+const UNKNOWN_KEY = generateApiKey("test");
+
+const get = (path: string): RequestSpec => ({ method: "GET", path });
+
+const baseline: Scenario = { name: "baseline (bare Hono, same workerd)", group: "baseline", auth: "none", next: () => get("/") };
+const health: Scenario = { name: "GET /health", group: "meta", auth: "none", next: () => get("/health") };
+const probes: Scenario[] = [
+  {
+    name: "probe: unknown key → 401/429",
+    group: "probe",
+    auth: "unknown",
+    expect: (s) => s === 401 || s === 429,
+    expectText: "401/429",
+    next: () => get("/v1/items"),
+  },
+  {
+    name: "probe: key over its limit → 429",
+    group: "probe",
+    auth: "limited",
+    expect: (s) => s === 429 || s === 400,
+    expectText: "429 (400 for the 60 a minute let through)",
+    next: () => get("/v1/items?bench=1"),
+  },
+  {
+    name: "probe: GET /v1/items?bench=1 → 400",
+    group: "probe",
+    auth: "pool",
+    expect: (s) => s === 400,
+    expectText: "400",
+    next: () => get("/v1/items?bench=1"),
+  },
+  {
+    name: "probe: GET /v1/bench-unknown → 404",
+    group: "probe",
+    auth: "pool",
+    expect: (s) => s === 404,
+    expectText: "404",
+    next: () => get("/v1/bench-unknown"),
+  },
+];
+const calibrations: Scenario[] = [
+  ["/do", "calibration: + 1 DO call (in memory)"],
+  ["/do-write", "calibration: + 1 DO call with a KV write"],
+  ["/d1", "calibration: + 1 D1 query (SELECT 1)"],
+  ["/do-d1", "calibration: + DO call with write + D1 query"],
+  ["/do-d1-write", "calibration: + DO call with write + D1 batch of 3 INSERTs"],
+].map(([path, name]) => ({ name: name!, group: "calibration" as const, auth: "none" as const, next: () => get(path!) }));
+const getItem: Scenario = {
+  name: "GET /v1/items/:id",
+  group: "read",
+  auth: "pool",
+  next: (items) => get(`/v1/items/${seedItemId(randomInt(1, items))}`),
+};
+const wordPrefix = (word: string) => word.slice(0, 4).toLowerCase();
+const lists: Scenario[] = [
+  { name: "GET /v1/items?limit=50", group: "list", auth: "pool", next: () => get("/v1/items?limit=50") },
+  {
+    name: "search: name prefix",
+    group: "list",
+    auth: "pool",
+    next: () => get(`/v1/items?search=${encodeURIComponent(`${wordPrefix(pick(SEED_ADJECTIVES))} ${wordPrefix(pick(SEED_NOUNS))}`)}`),
+    detail: () => "two word prefixes, e.g. `stee bolt`",
+  },
+  {
+    name: "search: SKU prefix",
+    group: "list",
+    auth: "pool",
+    next: (items) => get(`/v1/items?search=${encodeURIComponent(seedSku(randomInt(1, items)).slice(0, -1))}`),
+    detail: () => "an SKU without its last digit, e.g. `SKU-004711`",
+  },
+  { name: "filter: low_stock=true", group: "list", auth: "pool", next: () => get("/v1/items?low_stock=true") },
+  {
+    name: "filter: location",
+    group: "list",
+    auth: "pool",
+    next: () => get(`/v1/items?location=${encodeURIComponent(`aisle ${randomInt(0, SEED_LOCATIONS - 1)}`)}`),
+    detail: () => "`location=aisle <0–49>`",
+  },
+  {
+    name: "list: deep offset",
+    group: "list",
+    auth: "pool",
+    next: (items) => get(`/v1/items?limit=50&offset=${deepOffset(items)}`),
+    detail: (items) => `\`offset=${deepOffset(items)}\``,
+  },
+];
+const writes: Scenario[] = [
+  {
+    name: "POST /v1/transactions",
+    group: "write",
+    auth: "pool",
+    next: (items) => ({
+      method: "POST",
+      path: "/v1/transactions",
+      body: { item_id: seedItemId(randomInt(1, items)), type: "receive", quantity: 1 },
+    }),
+  },
+  {
+    name: "POST /v1/items",
+    group: "write",
+    auth: "pool",
+    next: () => {
+      const n = ++created;
+      return {
+        method: "POST",
+        path: "/v1/items",
+        body: { name: `Bench item ${n}`, sku: `BENCH-${runTag}-${n}`, quantity: 10, location: "Bench", reorder_point: 5 },
+      };
+    },
+  },
+];
+const auditLog: Scenario = { name: "GET /v1/audit_log", group: "read", auth: "pool", next: () => get("/v1/audit_log") };
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+interface Row extends Measurement {
+  name: string;
+  group: Group;
+  phase: "small" | "full";
+  items: number;
+  expect: string;
+  detail: string | null;
+  /** For list scenarios: the mean `pagination.total` of 20 sample requests. */
+  matches: number | null;
+  ratio: number | null;
+  /** CPU time of the workerd processes, and of this process (the load generator), per request. */
+  cpuUs: number;
+  loadgenCpuUs: number;
+}
+
+const started = performance.now();
+const timings: Record<string, number> = {};
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await work();
+  timings[label] = Math.round(performance.now() - start) / 1000;
+  console.log(`${label.padEnd(46)} ${timings[label]!.toFixed(2).padStart(7)} s`);
+  return result;
+}
+
+console.log(
+  `bench: ${itemCount} items, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up` +
+    ` — ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+);
+const loadBefore = loadavg();
+const runtime = await timed("build the Worker and start it (Miniflare)", () => startLocalWorker());
+const stops: (() => Promise<void>)[] = [runtime.stop];
+const rows: Row[] = [];
+
+try {
+  const base = await timed("start the baseline Worker (Miniflare)", () => startBaselineWorker());
+  stops.push(base.stop);
+  const calibration = await timed("start the calibration Worker (Miniflare)", () => startCalibrationWorker());
+  stops.push(calibration.stop);
+  const { db } = runtime;
+  const company = await provisionCompany({ name: "Benchmark", plan: "enterprise", mode: "test" });
+  await db.batch(company.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+  const pool = new KeyPool(PER_KEY_PER_MINUTE);
+  pool.add([company.apiKey]);
+  // A Starter company (60 requests a minute) whose key the over-the-limit probe uses.
+  const starter = await provisionCompany({ name: "Benchmark starter", plan: "starter", mode: "test" });
+  await db.batch(starter.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+
+  /** Adds keys (straight into D1, like `npm run provision`) until the pool can serve `rps`. */
+  async function ensureKeys(rps: number) {
+    const wanted = Math.ceil((rps * 1.5 * 60) / PER_KEY_PER_MINUTE) + 2;
+    const missing = wanted - pool.size;
+    if (missing <= 0) return;
+    const keys = await Promise.all(
+      Array.from({ length: missing }, (_, i) =>
+        newApiKey({ companyId: company.companyId, userId: company.userId, role: "admin", mode: "test", name: `bench ${pool.size + i}` }),
+      ),
+    );
+    for (let i = 0; i < keys.length; i += 100) {
+      await db.batch(keys.slice(i, i + 100).map((k) => db.prepare(k.statement.sql).bind(...k.statement.params)));
+    }
+    pool.add(keys.map((k) => k.apiKey));
+  }
+
+  function targetOf(scenario: Scenario): Target {
+    const url = scenario.group === "baseline" ? base.url : scenario.group === "calibration" ? calibration.url : runtime.url;
+    if (scenario.auth === "pool") return { url, key: pool.take };
+    if (scenario.auth === "unknown") return { url, key: () => UNKNOWN_KEY };
+    if (scenario.auth === "limited") return { url, key: () => starter.apiKey };
+    return { url };
+  }
+
+  async function send(scenario: Scenario, items: number) {
+    const target = targetOf(scenario);
+    const spec = scenario.next(items);
+    const response = await fetch(`${target.url}${spec.path}`, {
+      method: spec.method,
+      headers: {
+        ...(target.key ? { Authorization: `Bearer ${target.key()}` } : {}),
+        ...(spec.body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
+      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  async function run(scenario: Scenario, phase: Row["phase"], items: number): Promise<Row> {
+    const expect = scenario.expect ?? ((status: number) => status >= 200 && status < 300);
+    // One request first, so that a broken scenario says why rather than only counting errors.
+    const first = await send(scenario, items);
+    if (!expect(first.status)) {
+      console.log(`  ! ${scenario.name}: first request answered ${first.status}: ${first.text.slice(0, 300)}`);
+    }
+    let matches: number | null = null;
+    if (scenario.group === "list") {
+      let sum = 0;
+      for (let i = 0; i < 20; i++) sum += (JSON.parse((await send(scenario, items)).text) as { pagination: { total: number } }).pagination.total;
+      matches = sum / 20;
+    }
+    const target = targetOf(scenario);
+    const next = () => scenario.next(items);
+    await drive(target, next, { connections, seconds: warmupSeconds, expectStatus: expect });
+    const cpuBefore = workerdCpuSeconds();
+    const ownBefore = ownCpuSeconds();
+    const measured = await drive(target, next, { connections, seconds, expectStatus: expect });
+    const cpuUs = ((workerdCpuSeconds() - cpuBefore) * 1e6) / measured.requests;
+    const loadgenCpuUs = ((ownCpuSeconds() - ownBefore) * 1e6) / measured.requests;
+    const row: Row = {
+      name: scenario.name,
+      group: scenario.group,
+      phase,
+      items,
+      expect: scenario.expectText ?? "2xx",
+      detail: scenario.detail?.(items) ?? null,
+      matches,
+      ratio: null,
+      cpuUs,
+      loadgenCpuUs,
+      ...measured,
+    };
+    console.log(
+      `  ${`${scenario.name}${phase === "small" ? ` @${items}` : ""}`.padEnd(44)} ${fmt(row.rps, 0).padStart(6)} req/s` +
+        `  p50 ${fmt(row.p50, 2).padStart(6)} ms  p99 ${fmt(row.p99, 2).padStart(7)} ms  ${fmt(row.cpuUs, 0).padStart(5)} µs CPU  errors ${row.errors}` +
+        (row.errors > 0 ? ` ${JSON.stringify(row.statuses)}${Object.keys(row.errorKinds).length ? ` connection errors: ${JSON.stringify(row.errorKinds)}` : ""}` : "") +
+        (matches !== null ? `  (total ≈ ${fmt(matches, 1)})` : ""),
+    );
+    rows.push(row);
+    return row;
+  }
+
+  const createdFrom = Math.floor(Date.now() / 1000) - itemCount - 1;
+  const small = Math.min(SMALL, itemCount);
+  await timed(`seed ${small} items`, () =>
+    seedItems(db, { companyId: company.companyId, userId: company.userId, count: small, createdFrom }),
+  );
+
+  console.log("baseline, to size the key pool:");
+  const firstBaseline = await run(baseline, "full", itemCount);
+  await ensureKeys(firstBaseline.rps);
+  console.log(`  ${pool.size} API keys of ${PER_KEY_PER_MINUTE} requests a minute each`);
+
+  if (scaling) {
+    console.log(`list, search and filters at ${small} items:`);
+    for (const scenario of lists) await run(scenario, "small", small);
+    await timed(`grow to ${itemCount} items`, () =>
+      seedItems(db, { companyId: company.companyId, userId: company.userId, count: itemCount - small, first: small + 1, createdFrom }),
+    );
+  }
+
+  console.log(`at ${itemCount} items:`);
+  await run(health, "full", itemCount);
+  for (const scenario of probes) await run(scenario, "full", itemCount);
+  for (const scenario of calibrations) await run(scenario, "full", itemCount);
+  await run(getItem, "full", itemCount);
+  for (const scenario of lists) await run(scenario, "full", itemCount);
+  for (const scenario of writes) await run(scenario, "full", itemCount);
+  await run(auditLog, "full", itemCount);
+  await run({ ...baseline, name: "baseline, again at the end" }, "full", itemCount);
+
+  if (pool.exhausted > 0) {
+    console.log(`  ! the key pool ran out ${pool.exhausted} times: some requests may have been rate-limited`);
+  }
+  report(pool.exhausted);
+} finally {
+  for (const stop of stops.reverse()) await stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+function fmt(value: number | null | undefined, digits: number): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(header: string[], body: string[][], align: ("l" | "r")[]): string {
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `|${align.map((a) => (a === "r" ? "---:" : "---")).join("|")}|`,
+    ...body.map((cells) => `| ${cells.join(" | ")} |`),
+  ];
+  return lines.join("\n");
+}
+
+function report(keyPoolExhausted: number) {
+  const full = rows.filter((r) => r.phase === "full");
+  const baselines = full.filter((r) => r.group === "baseline");
+  const baselineRps = baselines.reduce((sum, r) => sum + r.rps, 0) / baselines.length;
+  for (const row of rows) row.ratio = row.rps / baselineRps;
+  const find = (name: string, phase: Row["phase"] = "full") => rows.find((r) => r.name === name && r.phase === phase);
+
+  console.log(`\n### Results (${itemCount.toLocaleString("en-US")} items, ${connections} connections, ${seconds} s each)\n`);
+  console.log(
+    table(
+      ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "vs baseline", "workerd CPU µs/req"],
+      full.map((r) => [
+        r.group === "probe" ? `${r.name} (diagnostic)` : r.name,
+        fmt(r.rps, 0),
+        fmt(r.p50, 2),
+        fmt(r.p99, 2),
+        String(r.errors),
+        `${fmt(r.ratio! * 100, 0)}%`,
+        fmt(r.cpuUs, 0),
+      ]),
+      ["l", "r", "r", "r", "r", "r", "r"],
+    ),
+  );
+  console.log(`\nBaseline reference: the mean of the two baseline runs, ${fmt(baselineRps, 0)} req/s.`);
+
+  const scalingRows = lists.map((scenario) => {
+    const small = find(scenario.name, "small");
+    const big = find(scenario.name)!;
+    return { name: scenario.name, small, big, ratio: small ? big.p50 / small.p50 : null };
+  });
+  if (scaling) {
+    console.log(`\n### Scaling: ${SMALL.toLocaleString("en-US")} → ${itemCount.toLocaleString("en-US")} items\n`);
+    console.log(
+      table(
+        ["scenario", "request", `matches @${SMALL}`, `matches @${itemCount}`, `p50 ms @${SMALL}`, `p50 ms @${itemCount}`, "p50 ratio", `req/s @${SMALL}`, `req/s @${itemCount}`, `CPU µs/req @${SMALL}`, `CPU µs/req @${itemCount}`],
+        scalingRows.map(({ name, small, big, ratio }) => [
+          name,
+          lists.find((s) => s.name === name)!.detail?.(itemCount) ?? "",
+          fmt(small?.matches, 0),
+          fmt(big.matches, 0),
+          fmt(small?.p50, 2),
+          fmt(big.p50, 2),
+          `${fmt(ratio, 2)}×`,
+          fmt(small?.rps, 0),
+          fmt(big.rps, 0),
+          fmt(small?.cpuUs, 0),
+          fmt(big.cpuUs, 0),
+        ]),
+        ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ),
+    );
+  }
+
+  // Where the time goes: each step adds one layer to the one before it.
+  const layers = [
+    ["baseline: bare Hono", find(baseline.name)!],
+    ["GET /health: + the app (request id, body check, router)", find(health.name)!],
+    ["unknown key: + authentication (SHA-256, cached look-up), no DO, no D1", find(probes[0]!.name)!],
+    ["key over its limit: + the rate-limit DO call, without its storage write", find(probes[1]!.name)!],
+    ["400 probe: + the DO's storage write, query validation", find(probes[2]!.name)!],
+    ["GET /v1/items/:id: + one D1 query, the item's JSON", find(getItem.name)!],
+  ] as const;
+  const signed = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n, 0)}`;
+  console.log("\n### Where a request's time goes\n");
+  console.log(
+    table(
+      ["step", "workerd CPU µs/req", "added", "1/throughput µs", "added", "p50 ms"],
+      layers.map(([label, row], i) => {
+        const previous = i === 0 ? null : layers[i - 1]![1];
+        return [
+          label,
+          fmt(row.cpuUs, 0),
+          previous ? signed(row.cpuUs - previous.cpuUs) : "",
+          fmt(1e6 / row.rps, 0),
+          previous ? signed(1e6 / row.rps - 1e6 / previous.rps) : "",
+          fmt(row.p50, 2),
+        ];
+      }),
+      ["l", "r", "r", "r", "r", "r"],
+    ),
+  );
+
+  // The platform's own cost: the same calls with no application code around them.
+  const bare = find(baseline.name)!;
+  const floor = find(calibrations[3]!.name)!;
+  const writeFloor = find(calibrations[4]!.name)!;
+  const item0 = find(getItem.name)!;
+  const post0 = find(writes[0]!.name)!;
+  console.log("\n### The platform's floor (calibration Worker: Hono + the binding calls only)\n");
+  console.log(
+    table(
+      ["request", "req/s", "p50 ms", "workerd CPU µs/req", "added to the bare Worker", "vs baseline"],
+      [bare, ...calibrations.map((c) => find(c.name)!), item0, post0].map((row) => [
+        row.name,
+        fmt(row.rps, 0),
+        fmt(row.p50, 2),
+        fmt(row.cpuUs, 0),
+        row === bare ? "" : signed(row.cpuUs - bare.cpuUs),
+        `${fmt((row.rps / baselineRps) * 100, 0)}%`,
+      ]),
+      ["l", "r", "r", "r", "r", "r"],
+    ),
+  );
+  console.log(
+    `\nGET /v1/items/:id costs ${fmt(item0.cpuUs, 0)} µs of workerd CPU; its platform calls alone (DO call with write + D1 query) cost ${fmt(floor.cpuUs, 0)} µs, ` +
+      `so the application adds ${fmt(item0.cpuUs - floor.cpuUs, 0)} µs. The floor alone reaches ${fmt((floor.rps / baselineRps) * 100, 0)}% of the baseline's requests/s.\n` +
+      `POST /v1/transactions costs ${fmt(post0.cpuUs, 0)} µs; DO call with write + a D1 batch of 3 INSERTs cost ${fmt(writeFloor.cpuUs, 0)} µs ` +
+      `(the application adds ${fmt(post0.cpuUs - writeFloor.cpuUs, 0)} µs); that floor reaches ${fmt((writeFloor.rps / baselineRps) * 100, 0)}% of the baseline.`,
+  );
+
+  const item = find(getItem.name)!;
+  const post = find(writes[0]!.name)!;
+  const budget: { check: string; measured: string; pass: boolean }[] = [];
+  budget.push({
+    check: "GET /v1/items/:id ≥ 40% of baseline req/s",
+    measured: `${fmt(item.ratio! * 100, 1)}% (${fmt(item.rps, 0)} of ${fmt(baselineRps, 0)})`,
+    pass: item.ratio! >= 0.4,
+  });
+  for (const { name, small, big, ratio } of scalingRows.filter((r) => r.name.startsWith("search") || r.name.startsWith("filter"))) {
+    budget.push({
+      check: `${name}: p50 ≤ 2× GET item p50`,
+      measured: `${fmt(big.p50, 2)} ms vs 2 × ${fmt(item.p50, 2)} = ${fmt(2 * item.p50, 2)} ms`,
+      pass: big.p50 <= 2 * item.p50,
+    });
+    if (small) {
+      budget.push({
+        check: `${name}: p50 ${itemCount}/${SMALL} ≤ 1.5`,
+        measured: `${fmt(ratio, 2)} (${fmt(big.p50, 2)} / ${fmt(small.p50, 2)} ms)`,
+        pass: ratio! <= 1.5,
+      });
+    }
+  }
+  budget.push({
+    check: "POST /v1/transactions ≥ 25% of baseline req/s, 0 errors",
+    measured: `${fmt(post.ratio! * 100, 1)}%, ${post.errors} errors`,
+    pass: post.ratio! >= 0.25 && post.errors === 0,
+  });
+  const withErrors = rows.filter((r) => r.errors > 0);
+  budget.push({
+    check: "no scenario with errors",
+    measured:
+      withErrors.length === 0
+        ? `none${keyPoolExhausted ? `, but the key pool ran out ${keyPoolExhausted}×` : ""}`
+        : withErrors
+            .map((r) => {
+              const kinds = Object.entries(r.errorKinds).map(([kind, n]) => `${n}× ${kind}`);
+              return `${r.name}${r.phase === "small" ? ` @${r.items}` : ""}: ${r.errors}${kinds.length ? ` (${kinds.join(", ")})` : ""}`;
+            })
+            .join("; "),
+    pass: withErrors.length === 0,
+  });
+  console.log("\n### Budget (issue 8)\n");
+  console.log(table(["check", "measured", "result"], budget.map((b) => [b.check, b.measured, b.pass ? "PASS" : "**FAIL**"]), ["l", "l", "l"]));
+
+  const peak = workerdPeakMemoryMiB();
+  timings.total = Math.round(performance.now() - started) / 1000;
+  console.log(`\nworkerd peak resident memory ${peak} MiB; load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")}; total ${fmt(timings.total, 0)} s`);
+
+  if (values.json) {
+    const round = (n: number | null) => (n === null || Number.isNaN(n) ? null : Math.round(n * 1000) / 1000);
+    writeFileSync(
+      values.json,
+      JSON.stringify(
+        {
+          config: { items: itemCount, small: SMALL, quick, connections, seconds, warmup_seconds: warmupSeconds, per_key_per_minute: PER_KEY_PER_MINUTE },
+          environment: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, node: process.version, load_before: loadBefore, load_after: loadavg(), workerd_peak_mib: peak, date: new Date().toISOString() },
+          baseline_rps: round(baselineRps),
+          scenarios: rows.map((r) => ({
+            name: r.name,
+            group: r.group,
+            phase: r.phase,
+            items: r.items,
+            expect: r.expect,
+            detail: r.detail,
+            requests: r.requests,
+            seconds: round(r.seconds),
+            rps: round(r.rps),
+            p50_ms: round(r.p50),
+            p90_ms: round(r.p90),
+            p99_ms: round(r.p99),
+            mean_ms: round(r.mean),
+            errors: r.errors,
+            statuses: r.statuses,
+            connection_errors: r.errorKinds,
+            ratio_to_baseline: round(r.ratio),
+            matches: r.matches,
+            workerd_cpu_us_per_request: round(r.cpuUs),
+            loadgen_cpu_us_per_request: round(r.loadgenCpuUs),
+          })),
+          scaling: scalingRows.map(({ name, small, big, ratio }) => ({
+            name,
+            p50_small_ms: round(small?.p50 ?? null),
+            p50_full_ms: round(big.p50),
+            p50_ratio: round(ratio),
+          })),
+          budget,
+          key_pool_exhausted: keyPoolExhausted,
+          timings_s: timings,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+    console.log(`wrote ${values.json}`);
+  }
+}
