@@ -8,14 +8,16 @@ import { join } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
-export async function startLocalWorker() {
+/** `inspectorPort`: expose the isolates to a V8 inspector (the CPU profiler). */
+export async function startLocalWorker(options: { inspectorPort?: number } = {}) {
   execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], { stdio: "ignore" });
   const persist = mkdtempSync(join(tmpdir(), "inventory-"));
   // The bundle is already built, so the config's module rules are not needed (and Miniflare 5
   // refuses to convert them).
   const { modulesRules: _, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml")
     .workerOptions as Record<string, unknown> & { bindings?: Record<string, unknown> };
-  const options = {
+  const miniflareOptions = {
+    ...options,
     ...workerOptions,
     modules: true,
     scriptPath: "dist/index.js",
@@ -26,7 +28,7 @@ export async function startLocalWorker() {
     // The Worker's console.log/console.error lines (and runtime errors) when VERBOSE=1.
     log: new Log(process.env.VERBOSE ? (Number(process.env.VERBOSE) > 1 ? LogLevel.DEBUG : LogLevel.INFO) : LogLevel.WARN),
   } as V4MiniflareOptions;
-  const mf = new Miniflare(convertV4MiniflareOptions(options));
+  const mf = new Miniflare(convertV4MiniflareOptions(miniflareOptions));
   const url = await mf.ready;
   const db = await mf.getD1Database("DB");
   for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {

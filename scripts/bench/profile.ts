@@ -8,16 +8,12 @@
 //
 // Starts its own Miniflare instance the same way as scripts/local-runtime.ts, plus the V8
 // inspector (which startLocalWorker does not offer).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import { newApiKey, provisionCompany } from "../../src/db/provisioning.ts";
 import { seedItemId, seedItems } from "../seed.ts";
+import { startLocalWorker } from "../local-runtime.ts";
 import { drive, KeyPool, type RequestSpec } from "./load.ts";
 
 const { values } = parseArgs({
@@ -50,33 +46,12 @@ const freePort = () =>
     });
   });
 
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], { stdio: "ignore" });
-const bundle = readFileSync("dist/index.js", "utf8").split("\n");
-const persist = mkdtempSync(join(tmpdir(), "inventory-profile-"));
-const { modulesRules: _, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions as Record<string, unknown> & {
-  bindings?: Record<string, unknown>;
-};
 const inspectorPort = await freePort();
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    ...workerOptions,
-    modules: true,
-    scriptPath: "dist/index.js",
-    bindings: { ...workerOptions.bindings, API_KEY_MODE: "test" },
-    d1Persist: join(persist, "d1"),
-    r2Persist: join(persist, "r2"),
-    durableObjectsPersist: join(persist, "do"),
-    inspectorPort,
-    log: new Log(LogLevel.WARN),
-  } as V4MiniflareOptions),
-);
+const runtime = await startLocalWorker({ inspectorPort });
+const bundle = readFileSync("dist/index.js", "utf8").split("\n");
 
 try {
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  const db = await mf.getD1Database("DB");
-  for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
-    await db.batch(unstable_splitSqlQuery(readFileSync(join("migrations", file), "utf8")).map((q) => db.prepare(q)));
-  }
+  const { url, db } = runtime;
   const company = await provisionCompany({ name: "Profile", plan: "enterprise", mode: "test" });
   await db.batch(company.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
   await seedItems(db, { companyId: company.companyId, userId: company.userId, count: items });
@@ -195,6 +170,5 @@ try {
     for (const [fn, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${perRequest(us)} ${share(us)}  ${fn}`);
   }
 } finally {
-  await mf.dispose();
-  rmSync(persist, { recursive: true, force: true });
+  await runtime.stop();
 }
