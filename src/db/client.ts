@@ -3,11 +3,23 @@ import { drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema.ts";
 
-export function database(d1: D1Database) {
+function createDatabase(d1: D1Database) {
   return drizzle(d1, { schema });
 }
 
-export type Database = ReturnType<typeof database>;
+export type Database = ReturnType<typeof createDatabase>;
+
+// drizzle walks the whole schema when it is created: do it once per D1 binding, not per request.
+const clients = new WeakMap<D1Database, Database>();
+
+export function database(d1: D1Database): Database {
+  let db = clients.get(d1);
+  if (!db) {
+    db = createDatabase(d1);
+    clients.set(d1, db);
+  }
+  return db;
+}
 
 const dialect = new SQLiteAsyncDialect();
 

@@ -7,7 +7,7 @@ import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
 import { d1ErrorMessage, runBatch, type Database } from "./client.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
 import { ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
-import { items, type ItemRow } from "./schema.ts";
+import { itemCounts, items, type ItemRow } from "./schema.ts";
 
 /** Trashed items can be restored for this long; then the daily job purges them. */
 export const TRASH_DAYS = 30;
@@ -284,12 +284,14 @@ export function liveItemsQueries(db: Database, companyId: string, filters: ItemF
   const unfiltered = !search && filters.location === undefined && filters.lowStock === undefined;
   return {
     rows: db.select().from(items).where(where).orderBy(...newestFirst).limit(page.limit).offset(page.offset),
-    // Left to itself SQLite counts a company's live items through items_company_seq, reading every
-    // row for deleted_at; the partial index of live items answers the count from the index alone.
-    total: db
-      .select({ total: count() })
-      .from(unfiltered ? sql`${items} INDEXED BY items_live_created` : items)
-      .where(where),
+    // Without filters the total is the company's live-item count, kept by triggers: one row read
+    // instead of a count over the whole inventory.
+    total: unfiltered
+      ? db
+          .select({ total: sql<number>`coalesce(sum(${itemCounts.live}), 0)` })
+          .from(itemCounts)
+          .where(eq(itemCounts.companyId, companyId))
+      : db.select({ total: count() }).from(items).where(where),
   };
 }
 

@@ -330,3 +330,12 @@ export const orderLineItems = sqliteTable(
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderLineItemRow = typeof orderLineItems.$inferSelect;
+
+/**
+ * How many live items each company has, kept by triggers on `items` (migration 0005), so that an
+ * unfiltered list's `total` is one row read rather than a count over the whole inventory.
+ */
+export const itemCounts = sqliteTable("item_counts", {
+  companyId: text("company_id").primaryKey(),
+  live: integer("live").notNull().default(0),
+});

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../../src/lib/clock.ts";
 import { createCompany, createKey } from "../../helpers/factories.ts";
@@ -338,5 +339,29 @@ describe("GET /v1/items pagination", () => {
     expect(list.body.pagination.total).toBe(40);
     expect(new Set(ids(list))).toEqual(new Set(created.map((item) => item.id)));
     expect(ids(list)).toEqual(newestFirst(created).map((item) => item.id));
+  });
+});
+
+describe("the live-item count behind an unfiltered list's total", () => {
+  it("follows creates, deletes, restores and purges", async () => {
+    const { api } = await setup();
+    const total = async () => (await api.get("/v1/items?limit=1")).body.pagination.total;
+    const a = await createItem(api);
+    const b = await createItem(api);
+    expect(await total()).toBe(2);
+    await api.delete(`/v1/items/${a.id}`);
+    expect(await total()).toBe(1);
+    await api.post(`/v1/items/${a.id}/restore`);
+    expect(await total()).toBe(2);
+    await api.delete(`/v1/items/${b.id}`);
+    await env.DB.prepare("DELETE FROM items WHERE id = ?").bind(b.id).run();
+    expect(await total()).toBe(1);
+    // The count agrees with a count of the rows.
+    const counted = await env.DB.prepare(
+      "SELECT count(*) AS n FROM items WHERE company_id = (SELECT company_id FROM items WHERE id = ?) AND deleted_at IS NULL",
+    )
+      .bind(a.id)
+      .first<{ n: number }>();
+    expect(counted!.n).toBe(1);
   });
 });
