@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { newId } from "../../src/lib/ids.ts";
 import type { TestCompany } from "./factories.ts";
-import { ISO_UTC, uniqueSku, type Api } from "./items.ts";
+import { ISO_UTC, uniqueSku, type Api, type Item } from "./items.ts";
 
 export const SNAPSHOT_ID = /^snap_[0-9A-Za-z]{20,}$/;
 export const RESTORE_ID = /^rst_[0-9A-Za-z]{20,}$/;
@@ -80,16 +80,7 @@ export function sortBy<T>(list: T[], key: keyof T): T[] {
 }
 
 /** The fields a restore brings back, as the API shows them. */
-export interface ItemState {
-  id: string;
-  name: string;
-  sku: string;
-  quantity: number;
-  location: string | null;
-  barcode: string | null;
-  reorder_point: number | null;
-  created_at: string;
-}
+export type ItemState = Omit<Item, "updated_at">;
 
 /** Every live item of the company straight from D1, by id, with the fields a restore brings back. */
 export async function liveItems(companyId: string): Promise<ItemState[]> {
