@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, callJson } from "./helpers/http.ts";
+import { expectDocumentedOperation, openApiDocument } from "./helpers/openapi.ts";
 
 const ITEM_OPERATIONS = [
   ["get", "/v1/items", "listItems"],
@@ -11,15 +12,11 @@ const ITEM_OPERATIONS = [
   ["get", "/v1/trash", "listTrash"],
 ] as const;
 
-const ERROR_STATUSES = ["400", "401", "403", "404", "429", "500"];
-const ERROR_REF = "#/components/schemas/Error";
 
 let doc: any;
 
 beforeAll(async () => {
-  const result = await callJson("GET", "/v1/openapi.json");
-  expect(result.status).toBe(200);
-  doc = result.body;
+  doc = await openApiDocument();
 });
 
 describe("GET /v1/openapi.json", () => {
@@ -43,17 +40,7 @@ describe("GET /v1/openapi.json", () => {
   });
 
   it.each(ITEM_OPERATIONS)("lists %s %s as %s with security and the error answers", (method, path, id) => {
-    const operation = doc.paths[path]?.[method];
-    expect(operation, `${method.toUpperCase()} ${path}`).toBeDefined();
-    expect(operation.operationId).toBe(id);
-    expect(operation.security).toEqual([{ bearerAuth: [] }]);
-    for (const status of ERROR_STATUSES) {
-      expect(operation.responses[status], `${id} ${status}`).toBeDefined();
-      expect(operation.responses[status].content["application/json"].schema).toEqual({ $ref: ERROR_REF });
-      expect(operation.responses[status].description.length).toBeGreaterThan(0);
-    }
-    const success = Object.keys(operation.responses).filter((s) => s.startsWith("2"));
-    expect(success).toHaveLength(1);
+    expectDocumentedOperation(doc, method, path, id);
   });
 
   it("has unique operation ids and no undocumented item paths", () => {

@@ -7,10 +7,10 @@ import { nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
-import { d1ErrorMessage, runBatch, type Database } from "./client.ts";
+import { d1ErrorMessage, runBatch, statementSql, type Database } from "./client.ts";
 import { newApiKey } from "./provisioning.ts";
 import { apiKeys, companies, type ApiKeyRow, type Role } from "./schema.ts";
-import { findUser, insertedValue, provisioningSql } from "./users.ts";
+import { findUser } from "./users.ts";
 
 /** Active (neither revoked nor expired) keys a company may have at once. */
 export const MAX_ACTIVE_KEYS = 50;
@@ -165,13 +165,13 @@ async function prepareKey(actor: Actor, input: KeySettings) {
     name: input.name,
     role: input.role,
     userId: input.userId,
-    last4: insertedValue(key.statement, "last4")!,
-    createdAt: insertedValue(key.statement, "created_at")!,
+    last4: key.last4,
+    createdAt: key.createdAt,
     lastUsedAt: null,
     expiresAt: input.expiresAt,
     revokedAt: null,
   });
-  return { created, secret: key.apiKey, insert: provisioningSql(key.statement) };
+  return { created, secret: key.apiKey, insert: statementSql(key.statement) };
 }
 
 const ROLE_RANK: Record<Role, number> = { read_only: 0, member: 1, admin: 2 };

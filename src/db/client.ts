@@ -1,6 +1,7 @@
-import { getTableColumns, type SQLWrapper, type Table } from "drizzle-orm";
+import { getTableColumns, sql, type SQL, type SQLWrapper, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+import type { Statement } from "./provisioning.ts";
 import * as schema from "./schema.ts";
 
 function createDatabase(d1: D1Database) {
@@ -58,4 +59,14 @@ export function d1ErrorMessage(error: unknown): string {
 /** True for a failed NOT NULL, CHECK or UNIQUE constraint: how a guarded batch reports failure. */
 export function isConstraintFailure(error: unknown): boolean {
   return /constraint failed/i.test(d1ErrorMessage(error));
+}
+
+/**
+ * A provisioning statement (plain SQL with `?` parameters, shared with the Node scripts) as a
+ * drizzle `sql` template, so that it can go into one batch with drizzle queries.
+ */
+export function statementSql(statement: Statement): SQL {
+  const chunks = statement.sql.split("?");
+  if (chunks.length !== statement.params.length + 1) throw new Error("parameter count mismatch");
+  return sql.join(chunks.map((chunk, i) => (i === 0 ? sql.raw(chunk) : sql`${statement.params[i - 1] ?? null}${sql.raw(chunk)}`)));
 }

@@ -15,6 +15,8 @@ export interface Statement {
 export interface NewApiKey {
   apiKeyId: string;
   apiKey: string;
+  last4: string;
+  createdAt: string;
   statement: Statement;
 }
 
@@ -29,6 +31,8 @@ export async function newApiKey(options: {
 }): Promise<NewApiKey> {
   const apiKeyId = newId("key");
   const apiKey = generateApiKey(options.mode);
+  const last4 = apiKey.slice(-4);
+  const createdAt = nowIso();
   const statement: Statement = {
     sql: `INSERT INTO api_keys (id, company_id, user_id, name, role, key_hash, last4, created_at, expires_at, revoked_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -39,23 +43,23 @@ export async function newApiKey(options: {
       options.name ?? "Default key",
       options.role,
       await hashApiKey(apiKey),
-      apiKey.slice(-4),
-      nowIso(),
+      last4,
+      createdAt,
       options.expiresAt ?? null,
       options.revokedAt ?? null,
     ],
   };
-  return { apiKeyId, apiKey, statement };
+  return { apiKeyId, apiKey, last4, createdAt, statement };
 }
 
 export function newUser(options: { companyId: string; name: string; email: string; role: Role }) {
   const userId = newId("user");
-  const now = nowIso();
+  const createdAt = nowIso();
   const statement: Statement = {
     sql: `INSERT INTO users (id, company_id, name, email, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    params: [userId, options.companyId, options.name, options.email, options.role, now, now],
+    params: [userId, options.companyId, options.name, options.email, options.role, createdAt, createdAt],
   };
-  return { userId, statement };
+  return { userId, createdAt, statement };
 }
 
 /** A company with one admin user and one admin key. */

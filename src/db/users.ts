@@ -1,11 +1,11 @@
 // The users of a company. They are created through the API (admins only) or by provisioning, and
 // never deleted: API keys and audit entries refer to them.
-import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import { ApiError } from "../lib/errors.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
-import { d1ErrorMessage, runBatch, type Database } from "./client.ts";
-import { newUser, type Statement } from "./provisioning.ts";
+import { d1ErrorMessage, runBatch, statementSql, type Database } from "./client.ts";
+import { newUser } from "./provisioning.ts";
 import { users, type Role } from "./schema.ts";
 
 type UserRow = typeof users.$inferSelect;
@@ -23,24 +23,6 @@ export function toUser(row: UserRow) {
 }
 
 export type PublicUser = ReturnType<typeof toUser>;
-
-/**
- * A provisioning statement (plain SQL with `?` parameters, shared with the Node scripts) as a
- * drizzle `sql` template, so that it can go into one batch with drizzle queries.
- */
-export function provisioningSql(statement: Statement): SQL {
-  const chunks = statement.sql.split("?");
-  if (chunks.length !== statement.params.length + 1) throw new Error("parameter count mismatch");
-  return sql.join(chunks.map((chunk, i) => (i === 0 ? sql.raw(chunk) : sql`${statement.params[i - 1] ?? null}${sql.raw(chunk)}`)));
-}
-
-/** The value that a provisioning `INSERT INTO t (columns) VALUES (?, …)` gives `column`. */
-export function insertedValue(statement: Statement, column: string): string | null {
-  const columns = /\(([^)]*)\)/.exec(statement.sql)?.[1]?.split(",").map((name) => name.trim()) ?? [];
-  const index = columns.indexOf(column);
-  if (index < 0) throw new Error(`The statement sets no column ${column}.`);
-  return statement.params[index] ?? null;
-}
 
 export async function findUser(db: Database, companyId: string, id: string): Promise<UserRow | undefined> {
   const [row] = await db
@@ -82,12 +64,11 @@ export async function insertUser(
   actor: Actor,
   input: { name: string; email: string; role: Role },
 ): Promise<PublicUser> {
-  const { userId, statement } = newUser({ companyId: actor.companyId, ...input });
-  const createdAt = insertedValue(statement, "created_at")!;
+  const { userId, createdAt, statement } = newUser({ companyId: actor.companyId, ...input });
   const user = toUser({ id: userId, companyId: actor.companyId, ...input, createdAt, updatedAt: createdAt });
   try {
     await runBatch(db, [
-      provisioningSql(statement),
+      statementSql(statement),
       sql`UPDATE ${users} SET email = NULL
           WHERE id = ${userId} AND EXISTS (
             SELECT 1 FROM ${users} other

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
+import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
 import {
   CreateItemBodySchema,
@@ -12,11 +13,8 @@ import {
 } from "./items.schemas.ts";
 
 const tags = ["Items"];
-const security = [{ bearerAuth: [] }];
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
+const security = bearerSecurity;
+const json = jsonContent;
 const uniqueConflicts = conflictResponse("`sku_taken` or `barcode_taken`.");
 
 export const listItems = createRoute({

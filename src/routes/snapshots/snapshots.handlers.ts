@@ -15,8 +15,7 @@ import type * as routes from "./snapshots.routes.ts";
 
 export const createSnapshot: AppRouteHandler<typeof routes.createSnapshot> = async (c) => {
   const auth = c.get("auth");
-  const text = await c.req.text();
-  const note = text ? (c.req.valid("json")?.note ?? null) : null;
+  const note = c.req.valid("json")?.note ?? null;
   const row = await takeSnapshot(c.env, { type: "manual", plan: auth.plan, note, actor: actorOf(c), companyId: auth.companyId });
   if (!row) {
     throw planLimitExceeded(`Your plan allows ${PLANS[auth.plan].manualSnapshotsPerDay} manual snapshots a day (UTC).`);

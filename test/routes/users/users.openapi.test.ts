@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { callJson } from "../../helpers/http.ts";
+import { expectDocumentedOperation, openApiDocument } from "../../helpers/openapi.ts";
 
 const OPERATIONS = [
   ["get", "/v1/users", "listUsers", "200"],
@@ -10,18 +10,12 @@ const OPERATIONS = [
 let doc: any;
 
 beforeAll(async () => {
-  doc = (await callJson("GET", "/v1/openapi.json")).body;
+  doc = await openApiDocument();
 });
 
 describe("the OpenAPI document", () => {
   it.each(OPERATIONS)("lists %s %s as %s with bearer security and the error answers", (method, path, id, success) => {
-    const operation = doc.paths[path]?.[method];
-    expect(operation?.operationId).toBe(id);
-    expect(operation.security).toEqual([{ bearerAuth: [] }]);
-    expect(Object.keys(operation.responses).filter((s) => s.startsWith("2"))).toEqual([success]);
-    for (const status of ["400", "401", "403", "404", "429", "500"]) {
-      expect(operation.responses[status].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
-    }
+    expectDocumentedOperation(doc, method, path, id, success);
   });
 
   it("documents the user object, the create body and the email conflict", () => {
