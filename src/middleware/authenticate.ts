@@ -122,22 +122,30 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Role rules that hold for every route (API.md §2): `read_only` keys may only read. Runs after the
- * rate limit, so that a 403 carries the rate-limit headers like every authenticated answer.
+ * Paths whose every method is for admin keys only: managing users and API keys. Kept here, beside
+ * the read-only rule, so that both are decided in one place — before any idempotent replay.
+ */
+const ADMIN_ONLY_PATHS = [/^\/v1\/users(\/|$)/, /^\/v1\/api_keys(\/|$)/];
+
+/** Why the caller's role may not make this request, or null when it may. */
+function roleRefusal(role: Role, method: string, path: string): ApiError | null {
+  if (role !== "admin" && ADMIN_ONLY_PATHS.some((pattern) => pattern.test(path))) {
+    return new ApiError("permission_denied", "This request needs a key with role admin.");
+  }
+  if (role === "read_only" && !READ_METHODS.has(method)) {
+    return new ApiError("permission_denied", "This API key is read-only: it may only make GET requests.");
+  }
+  return null;
+}
+
+/**
+ * The role rules of every route: `read_only` keys may only read, and users and keys are managed
+ * by admin keys only. Runs after the rate limit, so that a 403 carries the rate-limit headers like
+ * every authenticated answer, and before idempotency, so that a stored answer is only ever
+ * replayed to a caller who may make the request.
  */
 export const authorize = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get("auth").role === "read_only" && !READ_METHODS.has(c.req.method)) {
-    throw new ApiError("permission_denied", "This API key is read-only: it may only make GET requests.");
-  }
+  const refusal = roleRefusal(c.get("auth").role, c.req.method, c.req.path);
+  if (refusal) throw refusal;
   await next();
 });
-
-/** Restricts a router to the given roles (403 permission_denied otherwise). */
-export function requireRole(...roles: Role[]) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    if (!roles.includes(c.get("auth").role)) {
-      throw new ApiError("permission_denied", `This request needs a key with role ${roles.join(" or ")}.`);
-    }
-    await next();
-  });
-}

@@ -21,9 +21,10 @@ const WAIT_MS = 1_000;
 const POLL_MS = 25;
 /**
  * Answers that are not stored, so that a retry runs again: validation failures (400, 413, 415),
- * 404 and 405 (an unknown path or resource: nothing ran that a retry could repeat) and 5xx.
+ * refusals that say nothing ran (401, 403, and 429 — a limit that resets, so a stored copy would
+ * keep failing after it did), 404 and 405 (an unknown path or resource) and 5xx.
  */
-const NOT_STORED = new Set([400, 404, 405, 413, 415]);
+const NOT_STORED = new Set([400, 401, 403, 404, 405, 413, 415, 429]);
 
 /**
  * The stored copy of an answer never holds an API key's plaintext (`secret`, shown once when a

@@ -3,7 +3,6 @@ import { MAX_ACTIVE_KEYS } from "../../db/api-keys.ts";
 import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
 import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
-import { requireRole } from "../../middleware/authenticate.ts";
 import {
   ApiKeyIdParamsSchema,
   ApiKeySchema,
@@ -16,8 +15,7 @@ import {
 const tags = ["API keys"];
 const security = bearerSecurity;
 const json = jsonContent;
-// Managing keys is for admin keys only (API.md §2); checked before the request is validated.
-const middleware = requireRole("admin");
+// Managing keys is for admin keys only: the `authorize` middleware refuses other roles first.
 const atLimit = `your company already has ${MAX_ACTIVE_KEYS} active keys`;
 
 export const listApiKeys = createRoute({
@@ -26,7 +24,6 @@ export const listApiKeys = createRoute({
   path: "/v1/api_keys",
   tags,
   security,
-  middleware,
   summary: "List API keys",
   description: "All of your company's keys, revoked and expired ones included, newest first. Admin keys only.",
   request: { query: ListApiKeysQuerySchema },
@@ -39,7 +36,6 @@ export const createApiKey = createRoute({
   path: "/v1/api_keys",
   tags,
   security,
-  middleware,
   summary: "Create an API key",
   description: `Answers the key's \`secret\` this once. At most ${MAX_ACTIVE_KEYS} active keys per company. Admin keys only.`,
   request: { body: { ...json(CreateApiKeyBodySchema, "The new key."), required: true } },
@@ -56,7 +52,6 @@ export const getApiKey = createRoute({
   path: "/v1/api_keys/{id}",
   tags,
   security,
-  middleware,
   summary: "Retrieve an API key",
   description: "The key without its secret. Admin keys only.",
   request: { params: ApiKeyIdParamsSchema },
@@ -69,7 +64,6 @@ export const revokeApiKey = createRoute({
   path: "/v1/api_keys/{id}",
   tags,
   security,
-  middleware,
   summary: "Revoke an API key",
   description:
     "The key is refused from its next request on (everywhere within a second). Revoking a revoked key changes nothing. Admin keys only.",
@@ -87,7 +81,6 @@ export const rollApiKey = createRoute({
   path: "/v1/api_keys/{id}/roll",
   tags,
   security,
-  middleware,
   summary: "Roll an API key",
   description:
     "Replaces a working key with a new one (new id and secret; same name, role, user and expiry). The old key is revoked at once, or keeps working for `expires_in_hours`. Admin keys only.",

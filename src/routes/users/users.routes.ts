@@ -2,14 +2,12 @@ import { createRoute } from "@hono/zod-openapi";
 import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
 import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
-import { requireRole } from "../../middleware/authenticate.ts";
 import { CreateUserBodySchema, ListUsersQuerySchema, UserIdParamsSchema, UserSchema } from "./users.schemas.ts";
 
 const tags = ["Users"];
 const security = bearerSecurity;
 const json = jsonContent;
-// Managing users is for admin keys only (API.md §2); checked before the request is validated.
-const middleware = requireRole("admin");
+// Managing users is for admin keys only: the `authorize` middleware refuses other roles first.
 
 export const listUsers = createRoute({
   operationId: "listUsers",
@@ -17,7 +15,6 @@ export const listUsers = createRoute({
   path: "/v1/users",
   tags,
   security,
-  middleware,
   summary: "List users",
   description: "Your company's users, newest first. Admin keys only.",
   request: { query: ListUsersQuerySchema },
@@ -30,7 +27,6 @@ export const createUser = createRoute({
   path: "/v1/users",
   tags,
   security,
-  middleware,
   summary: "Create a user",
   description:
     "Adds a user to your company. Give them access with `POST /v1/api_keys` and their `user_id`. Admin keys only.",
@@ -48,7 +44,6 @@ export const getUser = createRoute({
   path: "/v1/users/{id}",
   tags,
   security,
-  middleware,
   summary: "Retrieve a user",
   description: "Admin keys only.",
   request: { params: UserIdParamsSchema },
