@@ -1,6 +1,6 @@
 // The audit log: every mutation adds its entry through `auditEntry` (or `auditTransaction`) to the
 // same D1 batch as the change, so that there is no change without an entry.
-import { and, count, desc, eq, gte, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, notInArray, sql, type SQL } from "drizzle-orm";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
@@ -82,6 +82,8 @@ export interface AuditFilters {
   itemId?: string;
   userId?: string;
   since?: string;
+  /** Resource types left out entirely, as if their entries did not exist. */
+  hiddenResourceTypes?: readonly (typeof AUDIT_RESOURCE_TYPES)[number][];
 }
 
 /** Entries newest first, never older than the plan's retention (`null`: kept forever). */
@@ -97,6 +99,9 @@ export async function listAuditEntries(
   if (filters.itemId) conditions.push(eq(auditLog.itemId, filters.itemId));
   if (filters.userId) conditions.push(eq(auditLog.userId, filters.userId));
   if (filters.since) conditions.push(gte(auditLog.createdAt, filters.since));
+  if (filters.hiddenResourceTypes?.length) {
+    conditions.push(notInArray(auditLog.resourceType, [...filters.hiddenResourceTypes]));
+  }
   if (retentionDays !== null) {
     conditions.push(gte(auditLog.createdAt, new Date(nowMs() - retentionDays * DAY_MS).toISOString()));
   }

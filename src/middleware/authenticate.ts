@@ -2,14 +2,12 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { findApiKeyByHash, LAST_USED_INTERVAL_MS, touchApiKey } from "../db/api-keys.ts";
 import { database } from "../db/client.ts";
-import type { Role } from "../db/schema.ts";
 import { hashApiKey, isWellFormedApiKey } from "../lib/api-key-format.ts";
 import { nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
+import { roleRefusal } from "../roles.ts";
 import type { AppEnv } from "../types.ts";
 import { limitFailedAuthentication } from "./rate-limit.ts";
-
-const READ_METHODS = new Set(["GET", "HEAD"]);
 
 type KeyRecord = NonNullable<Awaited<ReturnType<typeof findApiKeyByHash>>>;
 
@@ -120,23 +118,6 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   // A request refused by the rate limit does no D1 work (API.md §4): it is not recorded as a use.
   if (c.res.status !== 429) recordUse(c, record);
 });
-
-/**
- * Paths whose every method is for admin keys only: managing users and API keys. Kept here, beside
- * the read-only rule, so that both are decided in one place — before any idempotent replay.
- */
-const ADMIN_ONLY_PATHS = [/^\/v1\/users(\/|$)/, /^\/v1\/api_keys(\/|$)/];
-
-/** Why the caller's role may not make this request, or null when it may. */
-function roleRefusal(role: Role, method: string, path: string): ApiError | null {
-  if (role !== "admin" && ADMIN_ONLY_PATHS.some((pattern) => pattern.test(path))) {
-    return new ApiError("permission_denied", "This request needs a key with role admin.");
-  }
-  if (role === "read_only" && !READ_METHODS.has(method)) {
-    return new ApiError("permission_denied", "This API key is read-only: it may only make GET requests.");
-  }
-  return null;
-}
 
 /**
  * The role rules of every route: `read_only` keys may only read, and users and keys are managed

@@ -6,6 +6,7 @@ import { openApiErrorResponses } from "../../lib/errors.ts";
 import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
 import { paginate, paginated } from "../../lib/pagination.ts";
 import { PLANS } from "../../plans.ts";
+import { hiddenResourceTypes } from "../../roles.ts";
 import { AuditEntrySchema, ListAuditLogQuerySchema, toAuditEntry } from "./audit-log.schemas.ts";
 
 const listAuditLog = createRoute({
@@ -15,7 +16,8 @@ const listAuditLog = createRoute({
   tags: ["Audit log"],
   security: bearerSecurity,
   summary: "List audit log entries",
-  description: "Every change, newest first, within your plan's retention (30 days, 365 days or unlimited).",
+  description:
+    "Every change, newest first, within your plan's retention (30 days, 365 days or unlimited). Entries about users and API keys are shown to admin keys only.",
   request: { query: ListAuditLogQuerySchema },
   responses: { 200: jsonContent(paginated(AuditEntrySchema), "A page of entries."), ...openApiErrorResponses },
 });
@@ -27,7 +29,7 @@ export const auditLogRouter = createRouter().openapi(listAuditLog, async (c) => 
     database(c.env.DB),
     auth.companyId,
     PLANS[auth.plan].auditRetentionDays,
-    { action, itemId: item_id, userId: user_id, since },
+    { action, itemId: item_id, userId: user_id, since, hiddenResourceTypes: hiddenResourceTypes(auth.role) },
     page,
   );
   return c.json(paginate(rows.map(toAuditEntry), total, page), 200);

@@ -348,6 +348,46 @@ describe("GET /v1/audit_log: filters, order and pages", () => {
   });
 });
 
+describe("entries about users and API keys", () => {
+  /** An item, a user and a key made through the API, so that each has its `create` entry. */
+  async function mixedHistory() {
+    const { company, api } = await setup();
+    const item = await createItem(api, { quantity: 2 });
+    const user = await api.post("/v1/users", { name: "Ada Lovelace", email: `ada-${Date.now()}@example.com`, role: "member" });
+    expect(user.status).toBe(201);
+    const key = await api.post("/v1/api_keys", { name: "Warehouse tablet", role: "read_only" });
+    expect(key.status).toBe(201);
+    return { company, api, item, userId: user.body.id as string, keyId: key.body.id as string };
+  }
+
+  it("are shown to admin keys", async () => {
+    const { api, item, userId, keyId } = await mixedHistory();
+    const created = await auditLog(api, { action: "create" });
+    expect(created.data.map((e) => [e.resource_type, e.resource_id])).toEqual([
+      ["api_key", keyId],
+      ["user", userId],
+      ["item", item.id],
+    ]);
+    expect(created.pagination.total).toBe(3);
+  });
+
+  for (const role of ["member", "read_only"] as const) {
+    it(`are left out of a ${role} key's lists, counts and filters as if they did not exist`, async () => {
+      const { company, api, item, userId } = await mixedHistory();
+      const reader = client(await createKey(company, { role }));
+      const onlyItem = (await auditLog(reader)).data;
+      expect(onlyItem.map((e) => [e.resource_type, e.resource_id])).toEqual([["item", item.id]]);
+      const created = await auditLog(reader, { action: "create" });
+      expect(created.data.map((e) => e.resource_id)).toEqual([item.id]);
+      expect(created.pagination).toEqual({ total: 1, limit: 50, offset: 0, has_more: false });
+      // The admin made all three; the other role sees only the item's entry under that user too.
+      expect((await auditLog(reader, { user_id: company.userId })).pagination.total).toBe(1);
+      expect(JSON.stringify(await auditLog(reader))).not.toMatch(new RegExp(`${userId}|Ada Lovelace|Warehouse tablet`));
+      expect((await auditLog(api, { user_id: company.userId })).pagination.total).toBe(3);
+    });
+  }
+});
+
 describe("tenancy", () => {
   it("another company's entries are never shown, even filtered by its item or user", async () => {
     const { company: owner, api } = await setup();
