@@ -1,6 +1,7 @@
 // The stock ledger. Every quantity change is a row here, and an item's quantity is only ever set
 // from the ledger row written in the same D1 batch, so quantity == sum(quantity_change) always.
 import { and, count, desc, eq, gte, inArray, isNull, lt, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { MAX_QUANTITY } from "../domain/stock.ts";
 import { nowIso } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -34,9 +35,9 @@ function changeSql(movement: Movement): SQL {
 
 /**
  * The ledger row of one movement, read from the live item inside the batch so that concurrent
- * batches never lose an update. Every failure makes the batch fail as a whole: a missing item or
- * a failed expectation leaves the row's quantities NULL (NOT NULL constraint), and a negative
- * result breaks the ledger's CHECK constraint.
+ * batches never lose an update. Every failure makes the batch fail as a whole: a missing item, a
+ * failed expectation or a result above the maximum leaves the row's quantities NULL (NOT NULL
+ * constraint), and a negative result breaks the ledger's CHECK constraint.
  */
 export function ledgerInsert(actor: Actor, movement: Movement, transactionId: string, now: string): SQL {
   const expectations = [
@@ -44,6 +45,7 @@ export function ledgerInsert(actor: Actor, movement: Movement, transactionId: st
     movement.expectedVersion === undefined ? sql`` : sql` AND i.version = ${movement.expectedVersion}`,
   ];
   const change = changeSql(movement);
+  expectations.push(sql` AND i.quantity + ${change} <= ${MAX_QUANTITY}`);
   return sql`
     INSERT INTO ${transactions} (id, company_id, item_id, type, quantity_change, quantity_before,
                                  quantity_after, reason, note, reference, order_id, user_id, created_at)
@@ -115,6 +117,13 @@ async function explainFailure(
       return new ApiError(
         "insufficient_stock",
         `Insufficient stock: the item has ${current}, and this would take it to ${after}.`,
+        `${prefix(index)}quantity`,
+      );
+    }
+    if (after > MAX_QUANTITY) {
+      return new ApiError(
+        "invalid_state",
+        `The item has ${current}, and this would take it to ${after}, above the maximum of ${MAX_QUANTITY.toLocaleString("en-US")}.`,
         `${prefix(index)}quantity`,
       );
     }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_QUANTITY } from "../../domain/stock.ts";
 import { purgeAt, toItem } from "../../db/items.ts";
 import type { ItemRow } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
@@ -13,7 +14,7 @@ export const ItemSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9._-]+$/, "may only contain letters, digits, '.', '_' and '-'.")
       .openapi({ description: "Unique among live items, case-insensitively.", example: "WPX-001" }),
-    quantity: z.int().min(0).max(1_000_000_000).openapi({ example: 248 }),
+    quantity: z.int().min(0).max(MAX_QUANTITY).openapi({ example: 248 }),
     location: z.string().max(100).nullable().openapi({ example: "Warehouse A" }),
     barcode: z
       .string()
@@ -24,7 +25,7 @@ export const ItemSchema = z
     reorder_point: z
       .int()
       .min(0)
-      .max(1_000_000_000)
+      .max(MAX_QUANTITY)
       .nullable()
       .openapi({ description: "Low stock when quantity falls below it.", example: 50 }),
     created_at: z.string().openapi({ example: "2025-01-15T10:30:00.000Z" }),

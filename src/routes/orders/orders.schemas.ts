@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_QUANTITY } from "../../domain/stock.ts";
 import { ORDER_STATUSES } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
 
-const MAX_QUANTITY = 1_000_000_000;
 const MAX_UNIT_COST = 1_000_000_000_000;
 const MAX_LINE_ITEMS = 100;
 

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_QUANTITY } from "../../domain/stock.ts";
 import { ADJUST_REASONS, TRANSACTION_TYPES, type TransactionRow } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
 import { queryTimestamp } from "../../lib/query-params.ts";
 
-const MAX_QUANTITY = 1_000_000_000;
 
 export const TransactionSchema = z
   .object({
