@@ -63,3 +63,21 @@ export function validationError(error: z.ZodError): ApiError {
   }
   return new ApiError("invalid_request", `The '${field}' field ${issue.message}`, field);
 }
+
+// Text a person could have typed: no lone UTF-16 surrogates (they cannot be stored as UTF-8 and
+// come back as replacement characters) and no control characters, so that what is stored is
+// exactly what the answer showed.
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
+const CONTROL_CHARACTERS_BUT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+
+/**
+ * A string field that refuses what is not valid text. `multiline` (notes) also allows tab and
+ * newline. Every free-text field of a request uses it.
+ */
+export function text(options: { multiline?: boolean } = {}) {
+  const forbidden = options.multiline ? CONTROL_CHARACTERS_BUT_TAB_AND_NEWLINE : CONTROL_CHARACTERS;
+  const message = options.multiline
+    ? "must be valid text: no control characters other than tab and newline, and no unpaired surrogates."
+    : "must be valid text: no control characters (tab and newline included) and no unpaired surrogates.";
+  return z.string().refine((value) => value.isWellFormed() && !forbidden.test(value), message);
+}

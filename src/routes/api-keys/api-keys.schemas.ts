@@ -3,13 +3,14 @@ import { MAX_ROLL_GRACE_HOURS } from "../../db/api-keys.ts";
 import { ROLES } from "../../db/schema.ts";
 import { nowMs } from "../../lib/clock.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
+import { text } from "../../lib/validation.ts";
 
 const timestamp = (example: string) => z.string().nullable().openapi({ example });
 
 export const ApiKeySchema = z
   .object({
     id: z.string().openapi({ example: "key_5Tn8WqL2xR7vK1mP4sZ9bC3d" }),
-    name: z.string().min(1).max(100).openapi({ example: "Warehouse scanner" }),
+    name: text().min(1).max(100).openapi({ example: "Warehouse scanner" }),
     role: z.enum(ROLES).openapi({ description: "Never higher than the role of the key's user." }),
     user_id: z.string().openapi({ example: "user_7Gm2KqX9pL4sN8vR1tY6wZ3b" }),
     last4: z.string().openapi({ description: "The key's last four characters, to recognise it.", example: "x9Qa" }),
@@ -34,7 +35,7 @@ export const NewApiKeySchema = ApiKeySchema.extend({
 export const CreateApiKeyBodySchema = z
   .strictObject({
     name: ApiKeySchema.shape.name,
-    user_id: z.string().min(1).max(64).optional().openapi({ description: "Defaults to the user of the calling key." }),
+    user_id: text().min(1).max(64).optional().openapi({ description: "Defaults to the user of the calling key." }),
     role: z.enum(ROLES).optional().openapi({
       description: "Defaults to the user's role; may not be higher (admin > member > read_only).",
     }),

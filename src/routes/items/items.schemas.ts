@@ -3,11 +3,12 @@ import { MAX_QUANTITY } from "../../domain/stock.ts";
 import { purgeAt, toItem } from "../../db/items.ts";
 import type { ItemRow } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
+import { text } from "../../lib/validation.ts";
 
 export const ItemSchema = z
   .object({
     id: z.string().openapi({ example: "item_3hK9pQ2vX8mN4rT6wY1zB5cD" }),
-    name: z.string().min(1).max(200).openapi({ example: "Widget Pro X" }),
+    name: text().min(1).max(200).openapi({ example: "Widget Pro X" }),
     sku: z
       .string()
       .min(1)
@@ -15,9 +16,8 @@ export const ItemSchema = z
       .regex(/^[A-Za-z0-9._-]+$/, "may only contain letters, digits, '.', '_' and '-'.")
       .openapi({ description: "Unique among live items, case-insensitively.", example: "WPX-001" }),
     quantity: z.int().min(0).max(MAX_QUANTITY).openapi({ example: 248 }),
-    location: z.string().max(100).nullable().openapi({ example: "Warehouse A" }),
-    barcode: z
-      .string()
+    location: text().max(100).nullable().openapi({ example: "Warehouse A" }),
+    barcode: text()
       .min(1)
       .max(64)
       .nullable()
@@ -56,10 +56,10 @@ export const UpdateItemBodySchema = CreateItemBodySchema.partial()
   .openapi("UpdateItem");
 
 export const ListItemsQuerySchema = PaginationQuerySchema.extend({
-  search: z.string().max(100).optional().openapi({
+  search: text().max(100).optional().openapi({
     description: "Word-prefix match on name, prefix match on SKU, exact or prefix match on barcode.",
   }),
-  location: z.string().max(100).optional().openapi({ description: "Exact location, case-insensitive." }),
+  location: text().max(100).optional().openapi({ description: "Exact location, case-insensitive." }),
   low_stock: z
     .enum(["true", "false", "1", "0"])
     .optional()

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { MAX_QUANTITY } from "../../domain/stock.ts";
 import { ORDER_STATUSES } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
+import { text } from "../../lib/validation.ts";
 
 const MAX_UNIT_COST = 1_000_000_000_000;
 const MAX_LINE_ITEMS = 100;
@@ -9,7 +10,7 @@ const MAX_LINE_ITEMS = 100;
 export const OrderLineItemSchema = z
   .object({
     id: z.string().openapi({ example: "li_5tG7hJ9kL2mN4pQ6rS8tU0vW" }),
-    item_id: z.string().min(1).max(64).openapi({ example: "item_3hK9pQ2vX8mN4rT6wY1zB5cD" }),
+    item_id: text().min(1).max(64).openapi({ example: "item_3hK9pQ2vX8mN4rT6wY1zB5cD" }),
     quantity_ordered: z.int().min(1).max(MAX_QUANTITY).openapi({ example: 100 }),
     quantity_received: z.int().min(0).max(MAX_QUANTITY).openapi({ example: 40 }),
     unit_cost: z
@@ -24,7 +25,7 @@ export const OrderSchema = z
   .object({
     id: z.string().openapi({ example: "po_7Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op" }),
     number: z.string().openapi({ description: "Per company, consecutive.", example: "PO-000042" }),
-    supplier: z.string().min(1).max(200).openapi({ example: "Acme Supplies" }),
+    supplier: text().min(1).max(200).openapi({ example: "Acme Supplies" }),
     status: z.enum(ORDER_STATUSES).openapi({
       description: "`draft → submitted → partially_received → received`; `cancelled` from `draft` or `submitted`.",
     }),
@@ -33,7 +34,7 @@ export const OrderSchema = z
       .regex(/^[A-Z]{3}$/, "must be a three-letter ISO 4217 currency code in capitals, such as USD.")
       .openapi({ description: "ISO 4217 code.", example: "USD" }),
     expected_at: z.iso.date("must be a date such as 2025-02-01.").nullable().openapi({ example: "2025-02-01" }),
-    notes: z.string().max(2000).nullable().openapi({ example: "Deliver to dock 3." }),
+    notes: text({ multiline: true }).max(2000).nullable().openapi({ example: "Deliver to dock 3." }),
     line_items: z.array(OrderLineItemSchema),
     total_cost: z.int().openapi({
       description: "Sum of quantity_ordered × unit_cost over the lines, in minor units.",
@@ -105,7 +106,7 @@ export const ReceiveOrderBodySchema = z
     line_items: z
       .array(
         z.strictObject({
-          id: z.string().min(1).max(64).openapi({ description: "The line item's id.", example: "li_5tG7hJ9kL2mN4pQ6rS8tU0vW" }),
+          id: text().min(1).max(64).openapi({ description: "The line item's id.", example: "li_5tG7hJ9kL2mN4pQ6rS8tU0vW" }),
           quantity: z.int().min(1).max(MAX_QUANTITY).openapi({ example: 40 }),
         }),
       )
@@ -127,8 +128,8 @@ export const ReceiveOrderBodySchema = z
 
 export const ListOrdersQuerySchema = PaginationQuerySchema.extend({
   status: z.enum(ORDER_STATUSES).optional(),
-  item_id: z.string().max(64).optional().openapi({ description: "Only orders with a line for this item." }),
-  supplier: z.string().max(200).optional().openapi({ description: "Exact supplier name, case-insensitive." }),
+  item_id: text().max(64).optional().openapi({ description: "Only orders with a line for this item." }),
+  supplier: text().max(200).optional().openapi({ description: "Exact supplier name, case-insensitive." }),
 }).strict();
 
 export const OrderIdParamsSchema = z.object({

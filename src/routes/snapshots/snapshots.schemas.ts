@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { RESTORE_STATUSES, SNAPSHOT_STATUSES, SNAPSHOT_TYPES } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
+import { text } from "../../lib/validation.ts";
 
 export const SnapshotSchema = z
   .object({
@@ -19,7 +20,7 @@ export const SnapshotSchema = z
   .openapi("Snapshot");
 
 export const CreateSnapshotBodySchema = z
-  .strictObject({ note: z.string().max(500).nullish() })
+  .strictObject({ note: text({ multiline: true }).max(500).nullish() })
   .openapi("CreateSnapshot");
 
 export const ListSnapshotsQuerySchema = PaginationQuerySchema.strict();

@@ -3,6 +3,7 @@ import { MAX_QUANTITY } from "../../domain/stock.ts";
 import { ADJUST_REASONS, TRANSACTION_TYPES, type TransactionRow } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
 import { queryTimestamp } from "../../lib/query-params.ts";
+import { text } from "../../lib/validation.ts";
 
 
 export const TransactionSchema = z
@@ -26,15 +27,15 @@ const CLIENT_TYPES = ["receive", "issue", "adjust", "count"] as const;
 
 export const CreateTransactionBodySchema = z
   .strictObject({
-    item_id: z.string().min(1).max(64),
+    item_id: text().min(1).max(64),
     type: z.enum(CLIENT_TYPES).openapi({
       description:
         "`receive`/`issue`: `quantity` > 0 is added/removed; `adjust`: signed non-zero change with a `reason`; `count`: `quantity` ≥ 0 is the counted stock.",
     }),
     quantity: z.int().min(-MAX_QUANTITY).max(MAX_QUANTITY),
     reason: z.enum(ADJUST_REASONS).nullish().openapi({ description: "Required for `adjust`." }),
-    note: z.string().max(500).nullish(),
-    reference: z.string().max(200).nullish(),
+    note: text({ multiline: true }).max(500).nullish(),
+    reference: text().max(200).nullish(),
     expected_quantity: z
       .int()
       .min(0)
@@ -62,7 +63,7 @@ export const BatchTransactionsBodySchema = z
 export const TransactionListSchema = z.object({ data: z.array(TransactionSchema) });
 
 export const ListTransactionsQuerySchema = PaginationQuerySchema.extend({
-  item_id: z.string().max(64).optional(),
+  item_id: text().max(64).optional(),
   type: z.enum(TRANSACTION_TYPES).optional(),
   since: queryTimestamp("Only transactions created at or after this time."),
   until: queryTimestamp("Only transactions created before this time."),

@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
+import { text } from "../../lib/validation.ts";
 
 export const UserSchema = z
   .object({
     id: z.string().openapi({ example: "user_7Gm2KqX9pL4sN8vR1tY6wZ3b" }),
-    name: z.string().min(1).max(200).openapi({ example: "Ada Lovelace" }),
+    name: text().min(1).max(200).openapi({ example: "Ada Lovelace" }),
     email: z
       .email({ error: "must be an email address such as ada@example.com." })
       .max(254)
