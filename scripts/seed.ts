@@ -62,11 +62,11 @@ export async function seedItems(db: SeedDatabase, options: SeedOptions): Promise
     .prepare(
       `WITH RECURSIVE n(i) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i < CAST(? AS INTEGER)),
        t(i, at) AS (SELECT i, strftime('%Y-%m-%dT%H:%M:%S.000Z', CAST(? AS INTEGER) + i, 'unixepoch') FROM n)
-       INSERT INTO items (id, company_id, name, sku, quantity, location, barcode, reorder_point, created_at, updated_at)
+       INSERT INTO items (id, company_id, name, sku, quantity, location, location_key, barcode, reorder_point, created_at, updated_at)
        SELECT 'item_demo' || printf('%019d', i), ?,
               json_extract(?, '$[' || (i % ${SEED_ADJECTIVES.length}) || ']') || ' ' ||
                 json_extract(?, '$[' || ((i / ${SEED_ADJECTIVES.length}) % ${SEED_NOUNS.length}) || ']') || ' ' || i,
-              'SKU-' || printf('%07d', i), i % 1000, 'Aisle ' || (i % ${SEED_LOCATIONS}),
+              'SKU-' || printf('%07d', i), i % 1000, 'Aisle ' || (i % ${SEED_LOCATIONS}), 'aisle ' || (i % ${SEED_LOCATIONS}),
               CASE WHEN i % 3 = 0 THEN printf('%012d', i) END, CASE WHEN i % 4 = 0 THEN 100 END, at, at
        FROM t`,
     )

@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { foldCase, foldCaseOrNull } from "../lib/case-fold.ts";
 import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -80,10 +81,15 @@ function columnsOf(input: ItemChanges) {
   return {
     name: input.name,
     sku: input.sku,
-    location: input.location,
+    ...locationColumns(input.location),
     barcode: input.barcode,
     reorderPoint: input.reorder_point,
   };
+}
+
+/** `location` and the case-folded key its filter compares, written together (undefined: unchanged). */
+export function locationColumns(location: string | null | undefined) {
+  return location === undefined ? {} : { location, locationKey: foldCaseOrNull(location) };
 }
 
 /**
@@ -101,6 +107,7 @@ export async function insertItem(db: Database, actor: Actor, input: ItemInput): 
     sku: input.sku,
     quantity: 0,
     location: input.location ?? null,
+    locationKey: foldCaseOrNull(input.location),
     barcode: input.barcode ?? null,
     reorderPoint: input.reorder_point ?? null,
     createdAt: now,
@@ -276,7 +283,7 @@ export function liveItemsQueries(db: Database, companyId: string, filters: ItemF
     conditions.push(live(companyId));
   }
   if (filters.location !== undefined) {
-    conditions.push(eq(items.locationKey, sql`lower(${filters.location})`));
+    conditions.push(eq(items.locationKey, foldCase(filters.location)));
   }
   if (filters.lowStock !== undefined) conditions.push(eq(items.lowStock, filters.lowStock ? 1 : 0));
 

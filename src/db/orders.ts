@@ -1,6 +1,7 @@
 // Purchase orders. Every write is one D1 batch with its audit entry; receiving adds the ledger's
 // `receive` movements to that batch, so stock, order and audit log change together or not at all.
 import { and, asc, count, desc, eq, inArray, isNull, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { foldCase } from "../lib/case-fold.ts";
 import { nowIso } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -186,7 +187,7 @@ export async function createOrder(db: Database, actor: Actor, input: OrderInput)
     companyId: actor.companyId,
     number: 0, // set from the counter inside the batch
     supplier: input.supplier,
-    supplierKey: null,
+    supplierKey: foldCase(input.supplier),
     status: input.status,
     currency: input.currency,
     expectedAt: input.expected_at ?? null,
@@ -209,9 +210,9 @@ export async function createOrder(db: Database, actor: Actor, input: OrderInput)
         .values({ companyId: actor.companyId, lastNumber: 1 })
         .onConflictDoUpdate({ target: orderCounters.companyId, set: { lastNumber: sql`${orderCounters.lastNumber} + 1` } }),
       sql`
-        INSERT INTO ${orders} (id, company_id, number, supplier, status, currency, expected_at, notes,
-                               version, created_at, updated_at, submitted_at, received_at, cancelled_at)
-        SELECT ${id}, ${actor.companyId}, last_number, ${row.supplier}, ${row.status}, ${row.currency},
+        INSERT INTO ${orders} (id, company_id, number, supplier, supplier_key, status, currency, expected_at,
+                               notes, version, created_at, updated_at, submitted_at, received_at, cancelled_at)
+        SELECT ${id}, ${actor.companyId}, last_number, ${row.supplier}, ${row.supplierKey}, ${row.status}, ${row.currency},
                ${row.expectedAt}, ${row.notes}, 0, ${now}, ${now}, ${row.submittedAt}, NULL, NULL
         FROM ${orderCounters} WHERE company_id = ${actor.companyId}
         RETURNING number`,
@@ -331,6 +332,7 @@ export async function updateDraftOrder(
     const updated: OrderRow = {
       ...row,
       supplier: changes.supplier ?? row.supplier,
+      supplierKey: foldCase(changes.supplier ?? row.supplier),
       currency: changes.currency ?? row.currency,
       expectedAt: changes.expected_at === undefined ? row.expectedAt : changes.expected_at,
       notes: changes.notes === undefined ? row.notes : changes.notes,
@@ -345,6 +347,7 @@ export async function updateDraftOrder(
           .update(orders)
           .set({
             supplier: updated.supplier,
+            supplierKey: updated.supplierKey,
             currency: updated.currency,
             expectedAt: updated.expectedAt,
             notes: updated.notes,
@@ -548,7 +551,7 @@ export async function receiveOrder(
 export async function listOrders(db: Database, companyId: string, filters: OrderFilters, page: Page) {
   const conditions: (SQL | undefined)[] = [eq(orders.companyId, companyId)];
   if (filters.status) conditions.push(eq(orders.status, filters.status));
-  if (filters.supplier !== undefined) conditions.push(eq(orders.supplierKey, sql`lower(${filters.supplier})`));
+  if (filters.supplier !== undefined) conditions.push(eq(orders.supplierKey, foldCase(filters.supplier)));
   if (filters.itemId) {
     conditions.push(
       inArray(

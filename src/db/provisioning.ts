@@ -2,6 +2,7 @@
 // and the test factories. Plain SQL with parameters (no drizzle) so that the Node scripts can run
 // it through `wrangler d1 execute` as well as a Worker through a D1 binding.
 import { generateApiKey, hashApiKey, type ApiKeyMode } from "../lib/api-key-format.ts";
+import { foldCase } from "../lib/case-fold.ts";
 import { nowIso } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { PlanName } from "../plans.ts";
@@ -56,8 +57,8 @@ export function newUser(options: { companyId: string; name: string; email: strin
   const userId = newId("user");
   const createdAt = nowIso();
   const statement: Statement = {
-    sql: `INSERT INTO users (id, company_id, name, email, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    params: [userId, options.companyId, options.name, options.email, options.role, createdAt, createdAt],
+    sql: `INSERT INTO users (id, company_id, name, email, email_key, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    params: [userId, options.companyId, options.name, options.email, foldCase(options.email), options.role, createdAt, createdAt],
   };
   return { userId, createdAt, statement };
 }

@@ -27,10 +27,12 @@ export const users = sqliteTable(
       .references(() => companies.id),
     name: text("name").notNull(),
     email: text("email").notNull(),
+    /** The email case-folded (`foldCase`): unique within the company. */
+    emailKey: text("email_key"),
     role: text("role", { enum: ROLES }).notNull(),
     ...timestamps,
   },
-  (t) => [uniqueIndex("users_company_email").on(t.companyId, t.email)],
+  (t) => [uniqueIndex("users_company_email_key").on(t.companyId, t.emailKey)],
 );
 
 export const apiKeys = sqliteTable(
@@ -72,7 +74,8 @@ export const items = sqliteTable(
     skuKey: text("sku_key").generatedAlwaysAs(sql`lower(sku)`, { mode: "virtual" }),
     quantity: integer("quantity").notNull().default(0),
     location: text("location"),
-    locationKey: text("location_key").generatedAlwaysAs(sql`lower(location)`, { mode: "virtual" }),
+    /** The location case-folded (`foldCase`), for the case-insensitive location filter. */
+    locationKey: text("location_key"),
     barcode: text("barcode"),
     reorderPoint: integer("reorder_point"),
     /** Bumped by every change: updates compare it so that concurrent writers never lose one. */
@@ -279,7 +282,8 @@ export const orders = sqliteTable(
     /** Shown as `PO-000001`; unique per company. */
     number: integer("number").notNull(),
     supplier: text("supplier").notNull(),
-    supplierKey: text("supplier_key").generatedAlwaysAs(sql`lower(supplier)`, { mode: "virtual" }),
+    /** The supplier case-folded (`foldCase`), for the case-insensitive supplier filter. */
+    supplierKey: text("supplier_key"),
     status: text("status", { enum: ORDER_STATUSES }).notNull(),
     currency: text("currency").notNull(),
     /** A date, `YYYY-MM-DD`. */

@@ -1,6 +1,6 @@
 // The users of a company. They are created through the API (admins only) or by provisioning, and
 // never deleted: API keys and audit entries refer to them.
-import { and, count, desc, eq, sql } from "drizzle-orm";
+import { and, count, desc, eq } from "drizzle-orm";
 import { ApiError } from "../lib/errors.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
@@ -11,7 +11,7 @@ import { users, type Role } from "./schema.ts";
 type UserRow = typeof users.$inferSelect;
 
 /** The public representation of a user: API responses and audit entries. */
-export function toUser(row: UserRow) {
+export function toUser(row: Omit<UserRow, "emailKey">) {
   return {
     id: row.id,
     name: row.name,
@@ -54,10 +54,8 @@ function emailTaken(): ApiError {
 
 /**
  * Creates a user with a `create` audit entry, in one batch. Emails are unique in the company
- * case-insensitively: the unique index only compares exactly, so a second statement in the same
- * batch empties the new row's (NOT NULL) email when another user has the same email in another
- * case, which fails the batch as a whole. D1 runs a batch as one transaction, so two concurrent
- * requests cannot both pass.
+ * case-insensitively: the unique index on the case-folded email fails the batch as a whole, so
+ * two concurrent requests cannot both pass.
  */
 export async function insertUser(
   db: Database,
@@ -69,11 +67,6 @@ export async function insertUser(
   try {
     await runBatch(db, [
       statementSql(statement),
-      sql`UPDATE ${users} SET email = NULL
-          WHERE id = ${userId} AND EXISTS (
-            SELECT 1 FROM ${users} other
-            WHERE other.company_id = ${actor.companyId} AND other.id <> ${userId}
-              AND lower(other.email) = lower(${input.email}))`,
       auditEntry(db, actor, {
         action: "create",
         resourceType: "user",
@@ -84,7 +77,7 @@ export async function insertUser(
     ]);
   } catch (error) {
     const message = d1ErrorMessage(error);
-    if (message.includes("UNIQUE constraint failed: users.") || message.includes("NOT NULL constraint failed: users.email")) {
+    if (message.includes("UNIQUE constraint failed: users.")) {
       throw emailTaken();
     }
     throw error;

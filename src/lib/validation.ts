@@ -70,14 +70,31 @@ export function validationError(error: z.ZodError): ApiError {
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 const CONTROL_CHARACTERS_BUT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000B-\u001F\u007F]/;
 
+/** True for valid text (see `text`). */
+export function isValidText(value: string, options: { multiline?: boolean } = {}): boolean {
+  const forbidden = options.multiline ? CONTROL_CHARACTERS_BUT_TAB_AND_NEWLINE : CONTROL_CHARACTERS;
+  return value.isWellFormed() && !forbidden.test(value);
+}
+
 /**
  * A string field that refuses what is not valid text. `multiline` (notes) also allows tab and
  * newline. Every free-text field of a request uses it.
  */
 export function text(options: { multiline?: boolean } = {}) {
-  const forbidden = options.multiline ? CONTROL_CHARACTERS_BUT_TAB_AND_NEWLINE : CONTROL_CHARACTERS;
   const message = options.multiline
     ? "must be valid text: no control characters other than tab and newline, and no unpaired surrogates."
     : "must be valid text: no control characters (tab and newline included) and no unpaired surrogates.";
-  return z.string().refine((value) => value.isWellFormed() && !forbidden.test(value), message);
+  return z.string().refine((value) => isValidText(value, options), message);
+}
+
+// Internationalised addresses (jürgen@müller.de) are email addresses too: anything but spaces,
+// quotes and a second @, with a dot in the domain.
+const EMAIL = /^[^\s@"]{1,64}@[^\s@".]+(\.[^\s@".]+)+$/u;
+
+/** An email address, ASCII or internationalised; compared case-insensitively with `foldCase`. */
+export function email() {
+  return z
+    .email({ pattern: EMAIL, error: "must be an email address such as ada@example.com." })
+    .max(254)
+    .refine((value) => isValidText(value), "must be an email address such as ada@example.com.");
 }

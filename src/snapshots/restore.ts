@@ -4,7 +4,7 @@
 import { and, asc, eq, gt, inArray, isNull, sum, type SQLWrapper } from "drizzle-orm";
 import { auditEntry, auditItemChange, type Actor } from "../db/audit.ts";
 import { database, isConstraintFailure, runBatch, type Database } from "../db/client.ts";
-import { conflictFrom, EDITABLE, toItem, trashStatements, type PublicItem } from "../db/items.ts";
+import { conflictFrom, EDITABLE, locationColumns, toItem, trashStatements, type PublicItem } from "../db/items.ts";
 import { items, transactions, type ItemRow, type SnapshotRestoreRow, type SnapshotRow } from "../db/schema.ts";
 import { findRestore, findSnapshot, updateRestoreStatement } from "../db/snapshots.ts";
 import { ledgerInsert, movementStatements, quantityFromLedger } from "../db/transactions.ts";
@@ -53,7 +53,7 @@ function restoreItemStatements(
   const fields = {
     name: target.name,
     sku: target.sku,
-    location: target.location,
+    ...locationColumns(target.location),
     barcode: target.barcode,
     reorderPoint: target.reorder_point,
   };

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { foldCaseOrNull } from "../../src/lib/case-fold.ts";
 import { newId } from "../../src/lib/ids.ts";
 import type { TestCompany } from "./factories.ts";
 import { client } from "./http.ts";
@@ -110,8 +111,8 @@ export async function seedItems(company: TestCompany, seeds: SeedItem[]): Promis
     };
   });
   const insert = env.DB.prepare(
-    `INSERT INTO items (id, company_id, name, sku, quantity, location, barcode, reorder_point, created_at, updated_at, deleted_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO items (id, company_id, name, sku, quantity, location, location_key, barcode, reorder_point, created_at, updated_at, deleted_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   await env.DB.batch(
     rows.map((r) =>
@@ -122,6 +123,7 @@ export async function seedItems(company: TestCompany, seeds: SeedItem[]): Promis
         r.sku,
         r.quantity,
         r.location,
+        foldCaseOrNull(r.location),
         r.barcode,
         r.reorder_point,
         r.created_at,

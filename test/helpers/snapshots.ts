@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { foldCaseOrNull } from "../../src/lib/case-fold.ts";
 import { newId } from "../../src/lib/ids.ts";
 import type { TestCompany } from "./factories.ts";
 import { ISO_UTC, uniqueSku, type Api, type Item } from "./items.ts";
@@ -171,8 +172,8 @@ export async function seedLedgeredItems(
 ): Promise<string[]> {
   const createdAt = "2025-01-01T00:00:00.000Z";
   const insertItem = env.DB.prepare(
-    `INSERT INTO items (id, company_id, name, sku, quantity, location, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO items (id, company_id, name, sku, quantity, location, location_key, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertLedger = env.DB.prepare(
     `INSERT INTO transactions (id, company_id, item_id, type, quantity_change, quantity_before, quantity_after, user_id, created_at)
@@ -184,7 +185,7 @@ export async function seedLedgeredItems(
     const { name = `Seeded ${i}`, quantity = i % 7, location = null } = item(i);
     const id = newId("item");
     ids.push(id);
-    statements.push(insertItem.bind(id, company.companyId, name, uniqueSku("BULK"), quantity, location, createdAt, createdAt));
+    statements.push(insertItem.bind(id, company.companyId, name, uniqueSku("BULK"), quantity, location, foldCaseOrNull(location), createdAt, createdAt));
     if (quantity > 0) {
       statements.push(insertLedger.bind(newId("txn"), company.companyId, id, quantity, quantity, company.userId, createdAt));
     }

@@ -56,7 +56,8 @@ export const UpdateItemBodySchema = CreateItemBodySchema.partial()
   .openapi("UpdateItem");
 
 export const ListItemsQuerySchema = PaginationQuerySchema.extend({
-  search: text().max(100).optional().openapi({
+  // Tabs and newlines around a pasted search are trimmed, not refused.
+  search: text({ multiline: true }).max(100).optional().openapi({
     description: "Word-prefix match on name, prefix match on SKU, exact or prefix match on barcode.",
   }),
   location: text().max(100).optional().openapi({ description: "Exact location, case-insensitive." }),

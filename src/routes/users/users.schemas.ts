@@ -1,16 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
-import { text } from "../../lib/validation.ts";
+import { email, text } from "../../lib/validation.ts";
 
 export const UserSchema = z
   .object({
     id: z.string().openapi({ example: "user_7Gm2KqX9pL4sN8vR1tY6wZ3b" }),
     name: text().min(1).max(200).openapi({ example: "Ada Lovelace" }),
-    email: z
-      .email({ error: "must be an email address such as ada@example.com." })
-      .max(254)
-      .openapi({ description: "Unique within your company, case-insensitively.", example: "ada@example.com" }),
+    email: email().openapi({ description: "Unique within your company, case-insensitively.", example: "ada@example.com" }),
     role: z.enum(ROLES).openapi({
       description: "`admin`: everything; `member`: everything but users and keys; `read_only`: only GET.",
     }),

@@ -110,7 +110,7 @@ describe("taking, listing, downloading and deleting snapshots", () => {
     const co = await createCompany("enterprise");
     const api = client(co.apiKey);
     const a = await createItem(api, { name: "Alpha", quantity: 4, location: "Shelf 1", barcode: "12345", reorder_point: 2 });
-    const b = await createItem(api, { name: "Beta \u00e9\u4e2d\n\"quoted\"" });
+    const b = await createItem(api, { name: "Beta \u00e9\u4e2d \"quoted\" back\\slash" });
     const trashed = await createItem(api, { name: "Trashed" });
     expect((await api.delete(`/v1/items/${trashed.id}`)).status).toBe(204);
     const snapshot = await takeSnapshot(api);
