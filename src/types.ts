@@ -7,6 +7,8 @@ export interface AuthContext {
   companyId: string;
   userId: string;
   apiKeyId: string;
+  /** The rate limiter object the key counts in (shared with the keys it was rolled from). */
+  rateLimitId: string;
   role: Role;
   plan: PlanName;
 }

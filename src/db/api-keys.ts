@@ -33,6 +33,7 @@ export async function findApiKeyByHash(db: Database, keyHash: string) {
       lastUsedAt: apiKeys.lastUsedAt,
       expiresAt: apiKeys.expiresAt,
       revokedAt: apiKeys.revokedAt,
+      rateLimitId: sql<string>`coalesce(${apiKeys.rateLimitId}, ${apiKeys.id})`,
       plan: companies.plan,
     })
     .from(apiKeys)
@@ -322,6 +323,10 @@ export async function rollApiKey(
           key_hash = CASE WHEN ${working(now)} THEN key_hash END
         WHERE id = ${id} AND company_id = ${actor.companyId}`,
       insert,
+      // The new key counts on in its predecessor's rate-limit object.
+      sql`UPDATE ${apiKeys} SET rate_limit_id =
+            (SELECT coalesce(old.rate_limit_id, old.id) FROM ${apiKeys} old WHERE old.id = ${id})
+          WHERE id = ${created.id}`,
       // Without a grace period the old key stops counting as the new one starts.
       ...(graceHours > 0 ? [activeKeyLimit(actor.companyId, created.id, now)] : []),
       auditEntry(db, actor, {

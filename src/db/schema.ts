@@ -54,6 +54,11 @@ export const apiKeys = sqliteTable(
     lastUsedAt: text("last_used_at"),
     expiresAt: text("expires_at"),
     revokedAt: text("revoked_at"),
+    /**
+     * The rate limiter object this key counts in: its first predecessor's id for a rolled key, so
+     * that rolling continues the counts; null for a key that was never rolled (its own id).
+     */
+    rateLimitId: text("rate_limit_id"),
   },
   (t) => [index("api_keys_company").on(t.companyId, t.createdAt, t.id)],
 );

@@ -111,6 +111,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     companyId: record.companyId,
     userId: record.userId,
     apiKeyId: record.id,
+    rateLimitId: record.rateLimitId,
     role: record.role,
     plan: record.plan,
   });

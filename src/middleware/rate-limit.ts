@@ -60,7 +60,7 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
   const plan = PLANS[auth.plan];
   const now = nowMs();
-  const decision = await hit(c.env, auth.apiKeyId, now, {
+  const decision = await hit(c.env, auth.rateLimitId, now, {
     perMinute: plan.requestsPerMinute,
     perDay: plan.requestsPerDay,
   });

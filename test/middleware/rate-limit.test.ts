@@ -184,3 +184,56 @@ describe("fail open", () => {
     log.mockRestore();
   });
 });
+
+describe("rolled keys", () => {
+  async function rollKey(key: string, id: string, expiresInHours = 0): Promise<{ secret: string; id: string }> {
+    const rolled = await callJson("POST", `/v1/api_keys/${id}/roll`, { key, body: { expires_in_hours: expiresInHours } });
+    expect(rolled.status, JSON.stringify(rolled.body)).toBe(201);
+    return rolled.body;
+  }
+
+  it("continue their predecessor's counts, through two rolls: rolling does not reset the quota", async () => {
+    const co = await createCompany("starter");
+    at(T);
+    for (let i = 1; i <= 29; i++) expect((await get(co.apiKey)).status).toBe(200);
+    // The 30th request of the minute is the roll itself.
+    const second = await rollKey(co.apiKey, co.apiKeyId);
+    const afterRoll = await get(second.secret);
+    expect(afterRoll.status).toBe(200);
+    expect(afterRoll.headers.get("X-RateLimit-Remaining")).toBe(String(60 - 31));
+
+    expect((await callJson("GET", "/v1/api_keys", { key: second.secret })).status).toBe(200);
+    // That list was the 32nd; the second roll the 33rd.
+    const third = (await rollKey(second.secret, second.id)).secret;
+    for (let i = 34; i <= 60; i++) expect((await get(third)).status).toBe(200);
+    const refused = await get(third);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("rate_limit_exceeded");
+    expect(refused.headers.get("Retry-After")).toBe("40");
+  });
+
+  it("share one count with the old key during the grace period", async () => {
+    const co = await createCompany("starter");
+    at(T);
+    const rolled = (await rollKey(co.apiKey, co.apiKeyId, 1)).secret;
+    for (let i = 2; i <= 60; i++) {
+      const key = i % 2 === 0 ? co.apiKey : rolled;
+      const ok = await get(key);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("X-RateLimit-Remaining")).toBe(String(60 - i));
+    }
+    expect((await get(co.apiKey)).status).toBe(429);
+    expect((await get(rolled)).status).toBe(429);
+  });
+
+  it("a key created (not rolled) counts on its own", async () => {
+    const co = await createCompany("starter");
+    at(T);
+    for (let i = 1; i <= 60; i++) await get(co.apiKey);
+    expect((await get(co.apiKey)).status).toBe(429);
+    const other = await createKey(co);
+    const fresh = await get(other);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get("X-RateLimit-Remaining")).toBe("59");
+  });
+});
