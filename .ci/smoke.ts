@@ -1,9 +1,22 @@
 // Smoke test as a new user would do it: start `npm run dev`, provision a key with the CLI, and
 // exercise the items API over real HTTP.
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { promisify } from "node:util";
 
-const port = process.env.SMOKE_PORT ?? "8788";
+/** A port the system picks as free now, so that no particular port needs to be free. */
+function freePort(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(String(port)));
+    });
+  });
+}
+
+const port = process.env.SMOKE_PORT ?? (await freePort());
 const base = `http://127.0.0.1:${port}`;
 const server = spawn("npm", ["run", "dev"], {
   env: { ...process.env, PORT: port },
@@ -46,15 +59,69 @@ async function request(method: string, path: string, key: string, body?: unknown
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
+/**
+ * POSTs `size` bytes as a stream: with no length known up front, fetch sends it with
+ * `Transfer-Encoding: chunked`, so the API can only find out that it is too large by reading it.
+ */
+async function postStreamed(path: string, size: number, key?: string) {
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= size) return controller.close();
+      const chunk = new Uint8Array(Math.min(64 * 1024, size - sent)).fill(0x78);
+      controller.enqueue(chunk);
+      sent += chunk.length;
+    },
+  });
+  const response = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(key === undefined ? {} : { Authorization: `Bearer ${key}` }),
+    },
+    body,
+    duplex: "half",
+  } as RequestInit);
+  // The error code, or the raw text when the answer is not the API's (a dead dev server's 500).
+  let code: unknown = await response.text();
+  try {
+    code = JSON.parse(code as string).error?.code;
+  } catch {}
+  return { status: response.status, code };
+}
+
+async function health(): Promise<number> {
+  const response = await fetch(`${base}/health`);
+  await response.text();
+  return response.status;
+}
+
 try {
   await waitForServer();
   const demoKey = /Demo admin key: (sk_test_\S+)/.exec(output)?.[1];
   assert.ok(demoKey, "npm run dev printed a demo key");
   assert.equal((await request("GET", "/v1/items", demoKey)).status, 200);
 
-  const provisioned = execFileSync("npm", ["run", "--silent", "provision", "--", "--company", "Smoke Co", "--plan", "enterprise"], {
-    encoding: "utf8",
-  });
+  // A streamed body over 1 MiB is answered 413 and the dev server keeps serving (it once exited on
+  // the request after one), with or without a key; a declared Content-Length is refused as well.
+  for (const [path, key] of [["/v1/nope", undefined], ["/v1/items", demoKey]] as const) {
+    const tooLarge = await postStreamed(path, 2_000_000, key);
+    assert.deepEqual([tooLarge.status, tooLarge.code], [413, "payload_too_large"], `POST ${path}`);
+    assert.equal(await health(), 200, `the dev server survives a streamed POST ${path}`);
+    assert.equal((await request("GET", "/v1/items", demoKey)).status, 200);
+  }
+  const big = { name: "x".repeat(2_000_000), sku: "BIG-1" };
+  const declared = await request("POST", "/v1/items", demoKey, big);
+  assert.deepEqual([declared.status, declared.body.error.code], [413, "payload_too_large"]);
+  assert.equal(await health(), 200);
+
+  // Not execFileSync: provisioning takes longer than the dev server keeps an idle connection
+  // open, and a blocked event loop misses the close, so the next request reused a dead socket.
+  const { stdout: provisioned } = await promisify(execFile)(
+    "npm",
+    ["run", "--silent", "provision", "--", "--company", "Smoke Co", "--plan", "enterprise"],
+    { encoding: "utf8" },
+  );
   const { api_key: key } = JSON.parse(provisioned.trim().split("\n").at(-1)!);
 
   const created = await request("POST", "/v1/items", key, {
