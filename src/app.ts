@@ -1,6 +1,7 @@
 import { createApp } from "./lib/create-app.ts";
 import { authenticate, authorize } from "./middleware/authenticate.ts";
 import { idempotency } from "./middleware/idempotency.ts";
+import { services } from "./middleware/services.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.index.ts";
 import { auditLogRouter } from "./routes/audit-log/audit-log.index.ts";
@@ -37,8 +38,9 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   description: "An API key: `sk_live_…` (deployed) or `sk_test_…` (local development).",
 });
 
-// Every other /v1 request: who is calling, their rate limit, then idempotent replays of POSTs.
-app.use("/v1/*", authenticate, rateLimit, authorize, idempotency);
+// Every other /v1 request: its services, who is calling, their rate limit, what their role allows,
+// then idempotent replays of POSTs.
+app.use("/v1/*", services, authenticate, rateLimit, authorize, idempotency);
 app.route("/", itemsRouter);
 app.route("/", transactionsRouter);
 app.route("/", auditLogRouter);

@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { deleteExpiredAuditEntries } from "./db/audit.ts";
-import { database } from "./db/client.ts";
 import { companyIdsOnPlan } from "./db/companies.ts";
 import { deleteIdempotencyKeysBefore } from "./db/idempotency.ts";
 import { purgeTrashedItems } from "./db/items.ts";
@@ -8,6 +7,7 @@ import { deleteSnapshotsByIds, expiredSnapshots, hasAutomaticSnapshotSince, star
 import { DAY_MS, nowIso, nowMs } from "./lib/clock.ts";
 import { PLANS, PLAN_NAMES } from "./plans.ts";
 import { createSnapshot } from "./snapshots/create-snapshot.ts";
+import { createServices, type Services } from "./services/index.ts";
 
 /** Rows a statement deletes, and statements an invocation runs, so no invocation grows with the data. */
 const BATCH = 500;
@@ -38,6 +38,8 @@ interface Progress {
  * twice on one day (or an invocation dying and running again) changes nothing more.
  */
 export class DailyJob extends DurableObject<Env> {
+  private readonly services: Services = createServices(this.env);
+
   /** Starts today's run (coordinator object, named by the day). A second start is a no-op. */
   async start(day: string): Promise<void> {
     if (this.ctx.storage.kv.get<Progress>("progress")) return;
@@ -68,14 +70,14 @@ export class DailyJob extends DurableObject<Env> {
   }
 
   private async takeAutomaticSnapshot(companyId: string, day: string): Promise<void> {
-    const db = database(this.env.DB);
+    const { db } = this.services;
     if (await hasAutomaticSnapshotSince(db, companyId, day)) return;
-    await createSnapshot(this.env, { type: "automatic", plan: "enterprise", actor: null, companyId });
+    await createSnapshot(this.services, { type: "automatic", plan: "enterprise", actor: null, companyId });
   }
 
   /** Runs a bounded part of the current step; answers where to go on from. */
   private async runStep(progress: Progress): Promise<Progress> {
-    const db = database(this.env.DB);
+    const { db } = this.services;
     const counts = { ...progress.counts };
     const count = (key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
     const advance = (): Progress => ({ ...progress, counts, step: STEPS[STEPS.indexOf(progress.step) + 1]!, cursor: "" });
@@ -109,7 +111,7 @@ export class DailyJob extends DurableObject<Env> {
       case "expired_snapshots":
         return drain("snapshots_deleted", async () => {
           const expired = await expiredSnapshots(db, nowIso(), SNAPSHOT_BATCH);
-          if (expired.length > 0) await this.env.SNAPSHOTS.delete(expired.map((s) => s.blobKey));
+          if (expired.length > 0) await this.services.blobs.delete(expired.map((s) => s.blobKey));
           await deleteSnapshotsByIds(db, expired.map((s) => s.id));
           return expired.length;
         }, SNAPSHOT_BATCH);

@@ -1,6 +1,8 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Actor } from "./db/audit.ts";
 import type { Role } from "./db/schema.ts";
 import type { PlanName } from "./plans.ts";
+import type { Services } from "./services/index.ts";
 
 /** Who is calling: set by the authentication middleware for every /v1 route. */
 export interface AuthContext {
@@ -13,11 +15,16 @@ export interface AuthContext {
   plan: PlanName;
 }
 
+/**
+ * A request's context: its services (`c.var.db`, `c.var.blobs`, …, built once by the `services`
+ * middleware), its id, and under /v1 the caller (`auth`) and the actor its changes are recorded as.
+ */
 export interface AppEnv {
   Bindings: Env;
-  Variables: {
+  Variables: Services & {
     requestId: string;
     auth: AuthContext;
+    actor: Actor;
   };
 }
 

@@ -2,25 +2,16 @@ import { getTableColumns, sql, type SQL, type SQLWrapper, type Table } from "dri
 import { drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { Statement } from "./provisioning.ts";
-import * as schema from "./schema.ts";
 
-function createDatabase(d1: D1Database) {
-  return drizzle(d1, { schema });
+/**
+ * A drizzle client over a D1 database. Built once per request by the request
+ * context (`src/services/`); drizzle needs no schema here since `db.query` is not used.
+ */
+export function createDatabase(d1: D1Database) {
+  return drizzle(d1);
 }
 
 export type Database = ReturnType<typeof createDatabase>;
-
-// drizzle walks the whole schema when it is created: do it once per D1 binding, not per request.
-const clients = new WeakMap<D1Database, Database>();
-
-export function database(d1: D1Database): Database {
-  let db = clients.get(d1);
-  if (!db) {
-    db = createDatabase(d1);
-    clients.set(d1, db);
-  }
-  return db;
-}
 
 const dialect = new SQLiteAsyncDialect();
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { Database } from "../db/client.ts";
 import { findApiKeyByHash, LAST_USED_INTERVAL_MS, touchApiKey } from "../db/api-keys.ts";
-import { database } from "../db/client.ts";
 import { hashApiKey, isWellFormedApiKey } from "../lib/api-key-format.ts";
 import { nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -18,11 +18,11 @@ const CACHE_TTL_MS = 1_000;
 const CACHE_MAX_ENTRIES = 10_000;
 const keyCache = new Map<string, { record: KeyRecord | undefined; fetchedAt: number }>();
 
-async function lookUpKey(env: Env, hash: string): Promise<KeyRecord | undefined> {
+async function lookUpKey(db: Database, hash: string): Promise<KeyRecord | undefined> {
   const now = nowMs();
   const cached = keyCache.get(hash);
   if (cached && now - cached.fetchedAt < CACHE_TTL_MS && now >= cached.fetchedAt) return cached.record;
-  const record = await findApiKeyByHash(database(env.DB), hash);
+  const record = await findApiKeyByHash(db, hash);
   keyCache.delete(hash);
   if (keyCache.size >= CACHE_MAX_ENTRIES) keyCache.delete(keyCache.keys().next().value!);
   keyCache.set(hash, { record, fetchedAt: now });
@@ -50,7 +50,7 @@ function recordUse(c: Context<AppEnv>, record: KeyRecord): void {
   const now = nowMs();
   if (record.lastUsedAt !== null && Date.parse(record.lastUsedAt) > now - LAST_USED_INTERVAL_MS) return;
   record.lastUsedAt = new Date(now).toISOString();
-  const write = touchApiKey(database(c.env.DB), record.id, now).catch((error: unknown) => {
+  const write = touchApiKey(c.var.db, record.id, now).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "last_used_at_write_failed", api_key_id: record.id, error: String(error) }));
   });
   try {
@@ -74,10 +74,10 @@ function timingSafeEqual(a: string, b: string): boolean {
 }
 
 /** The key's record if the key is well formed, known, not revoked and not expired. */
-async function verify(env: Env, key: string | undefined): Promise<KeyRecord | undefined> {
+async function verify(db: Database, key: string | undefined): Promise<KeyRecord | undefined> {
   if (!key || !isWellFormedApiKey(key)) return undefined;
   const hash = await hashApiKey(key);
-  const record = await lookUpKey(env, hash);
+  const record = await lookUpKey(db, hash);
   if (
     !record ||
     !timingSafeEqual(record.keyHash, hash) ||
@@ -104,7 +104,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       }),
     );
   }
-  const record = await verify(c.env, /^Bearer +(\S+)$/i.exec(header)?.[1]);
+  const record = await verify(c.var.db, /^Bearer +(\S+)$/i.exec(header)?.[1]);
   if (!record) throw await limitFailedAuthentication(c, invalidKey());
 
   c.set("auth", {
@@ -115,6 +115,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     role: record.role,
     plan: record.plan,
   });
+  c.set("actor", { companyId: record.companyId, userId: record.userId, apiKeyId: record.id, requestId: c.var.requestId });
   await next();
   // A request refused by the rate limit does no D1 work (API.md §4): it is not recorded as a use.
   if (c.res.status !== 429) recordUse(c, record);

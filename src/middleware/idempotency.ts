@@ -1,5 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { database } from "../db/client.ts";
 import {
   claimIdempotencyKey,
   findIdempotencyRecord,
@@ -65,7 +64,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       "Idempotency-Key",
     );
   }
-  const db = database(c.env.DB);
+  const { db } = c.var;
   const { companyId } = c.get("auth");
   const url = new URL(c.req.url);
   const fingerprint = await sha256Hex(`POST ${url.pathname}${url.search}\n${await c.req.text()}`);

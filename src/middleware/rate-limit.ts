@@ -3,24 +3,11 @@ import { createMiddleware } from "hono/factory";
 import { nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { PLANS } from "../plans.ts";
-import type { LimitDecision, Limits } from "../rate-limiter.ts";
+import type { LimitDecision } from "../rate-limiter.ts";
 import type { AppEnv } from "../types.ts";
 
 /** Failed authentications allowed per client address and minute. */
 export const FAILED_AUTH_PER_MINUTE = 30;
-
-/**
- * Counts one request in the named limiter object: the only Durable Object call of a request.
- * If the object cannot be reached the request is served (fail open) and the failure logged.
- */
-async function hit(env: Env, name: string, now: number, limits: Limits): Promise<LimitDecision | null> {
-  try {
-    return await env.RATE_LIMITER.getByName(name).hit(now, limits);
-  } catch (error) {
-    console.error(JSON.stringify({ event: "rate_limiter_unavailable", limiter: name, error: String(error) }));
-    return null;
-  }
-}
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
@@ -60,7 +47,7 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
   const plan = PLANS[auth.plan];
   const now = nowMs();
-  const decision = await hit(c.env, auth.rateLimitId, now, {
+  const decision = await c.var.limiter.hit(auth.rateLimitId, now, {
     perMinute: plan.requestsPerMinute,
     perDay: plan.requestsPerDay,
   });
@@ -87,7 +74,7 @@ export async function limitFailedAuthentication(c: Context<AppEnv>, failure: Api
     return tooManyFailures(blockedUntil, now);
   }
   blockedAddresses.delete(address);
-  const decision = await hit(c.env, `ip:${address}`, now, { perMinute: FAILED_AUTH_PER_MINUTE, perDay: null });
+  const decision = await c.var.limiter.hit(`ip:${address}`, now, { perMinute: FAILED_AUTH_PER_MINUTE, perDay: null });
   if (!decision || decision.allowed) return failure;
   blockedAddresses.set(address, decision.minute.resetAt);
   return tooManyFailures(decision.minute.resetAt, now);

@@ -1,5 +1,5 @@
 import { auditEntry, type Actor } from "../db/audit.ts";
-import { database, runBatch } from "../db/client.ts";
+import { runBatch } from "../db/client.ts";
 import type { SnapshotRow } from "../db/schema.ts";
 import {
   completeSnapshotStatement,
@@ -13,6 +13,7 @@ import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS, type PlanName } from "../plans.ts";
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, writeSnapshotBlob } from "./snapshot-blob.ts";
+import type { Services } from "../services/index.ts";
 
 export interface SnapshotRequest {
   type: SnapshotRow["type"];
@@ -46,8 +47,10 @@ export function toSnapshot(row: SnapshotRow) {
  * its audit entry. Answers null when the plan's daily limit is reached. A failure marks the row
  * `failed` and removes the partial blob.
  */
-export async function createSnapshot(env: Env, request: SnapshotRequest): Promise<SnapshotRow | null> {
-  const db = database(env.DB);
+export async function createSnapshot(
+  { db, blobs }: Pick<Services, "db" | "blobs">,
+  request: SnapshotRequest,
+): Promise<SnapshotRow | null> {
   const plan = PLANS[request.plan];
   const id = newId("snap");
   const createdAt = nowIso();
@@ -71,7 +74,7 @@ export async function createSnapshot(env: Env, request: SnapshotRequest): Promis
 
   try {
     const blob = await writeSnapshotBlob(
-      env.SNAPSHOTS,
+      blobs,
       blobKey,
       {
         format: SNAPSHOT_FORMAT,
@@ -102,7 +105,7 @@ export async function createSnapshot(env: Env, request: SnapshotRequest): Promis
   } catch (error) {
     console.error(JSON.stringify({ event: "snapshot_failed", snapshot_id: id, error: String(error) }));
     await failSnapshot(db, id, "The snapshot could not be written.", nowIso());
-    await env.SNAPSHOTS.delete(blobKey).catch(() => {});
+    await blobs.delete(blobKey).catch(() => {});
     throw error;
   }
 }

@@ -3,7 +3,7 @@
 // restore's progress (one D1 batch), so a step that dies is simply run again.
 import { and, asc, eq, gt, inArray, isNull, sum, type SQLWrapper } from "drizzle-orm";
 import { auditEntry, auditItemChange, type Actor } from "../db/audit.ts";
-import { database, isConstraintFailure, runBatch, type Database } from "../db/client.ts";
+import { isConstraintFailure, runBatch, type Database } from "../db/client.ts";
 import { conflictFrom, EDITABLE, locationColumns, toItem, trashStatements, type PublicItem } from "../db/items.ts";
 import { items, transactions, type ItemRow, type SnapshotRestoreRow, type SnapshotRow } from "../db/schema.ts";
 import { findRestore, findSnapshot, updateRestoreStatement } from "../db/snapshots.ts";
@@ -12,6 +12,7 @@ import { nowIso } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { readSnapshotBlob } from "./snapshot-blob.ts";
+import type { Services } from "../services/index.ts";
 
 /** Snapshot items looked up per statement: D1 allows 100 bound parameters (company id + 90 ids). */
 const APPLY_CHUNK = 90;
@@ -230,8 +231,7 @@ async function* allItemPages(db: Database, companyId: string, pageSize = 1000) {
  * pages of 1,000 into a map (about 40 MB for 100,000 items), so the whole preview takes about
  * one D1 query per 1,000 items.
  */
-export async function previewRestore(env: Env, snapshot: SnapshotRow): Promise<RestorePreview> {
-  const db = database(env.DB);
+export async function previewRestore({ db, blobs }: Pick<Services, "db" | "blobs">, snapshot: SnapshotRow): Promise<RestorePreview> {
   const preview: RestorePreview = {
     items_to_update: 0,
     items_to_restore: 0,
@@ -245,7 +245,7 @@ export async function previewRestore(env: Env, snapshot: SnapshotRow): Promise<R
     for (const row of page) current.set(row.id, row);
   }
   const purged: Pick<PublicItem, "id" | "quantity">[] = [];
-  for await (const target of snapshotItems(env.SNAPSHOTS, snapshot)) {
+  for await (const target of snapshotItems(blobs, snapshot)) {
     const row = current.get(target.id);
     current.delete(target.id);
     const plan = planItem(target, row);
@@ -276,8 +276,12 @@ const CHUNK_ATTEMPTS = 5;
  * (freeing them); phase `apply` then walks the snapshot's items in chunks and makes each live item
  * equal to it.
  */
-export async function runRestoreStep(env: Env, restoreId: string, budgetMs: number): Promise<SnapshotRestoreRow> {
-  const db = database(env.DB);
+export async function runRestoreStep(
+  services: Pick<Services, "db" | "blobs">,
+  restoreId: string,
+  budgetMs: number,
+): Promise<SnapshotRestoreRow> {
+  const { db, blobs } = services;
   const deadline = Date.now() + budgetMs;
   // Every step does at least one chunk, so that even a zero budget makes progress.
   let chunksDone = 0;
@@ -299,7 +303,7 @@ export async function runRestoreStep(env: Env, restoreId: string, budgetMs: numb
 
   try {
     if (restore.phase === "trash") {
-      const keys = await snapshotKeys(env.SNAPSHOTS, snapshot);
+      const keys = await snapshotKeys(blobs, snapshot);
       while (restore.phase === "trash" && mayContinue()) {
         const page = await livePage(db, restore.companyId, restore.cursor);
         const now = nowIso();
@@ -318,7 +322,7 @@ export async function runRestoreStep(env: Env, restoreId: string, budgetMs: numb
 
     if (restore.phase === "apply") {
       let line = 0;
-      for await (const chunk of chunks(snapshotItems(env.SNAPSHOTS, snapshot), APPLY_CHUNK)) {
+      for await (const chunk of chunks(snapshotItems(blobs, snapshot), APPLY_CHUNK)) {
         line += chunk.length;
         if (line <= restore.cursor) continue;
         if (!mayContinue()) return restore;
@@ -332,12 +336,11 @@ export async function runRestoreStep(env: Env, restoreId: string, budgetMs: numb
     // away by trying again: the restore stops and says where. Anything else is thrown, to be
     // retried by the caller.
     if (!(error instanceof ApiError)) throw error;
-    return markRestoreFailed(env, restoreId, `Stopped after ${restore.itemsProcessed} items: ${error.message}`);
+    return markRestoreFailed(services, restoreId, `Stopped after ${restore.itemsProcessed} items: ${error.message}`);
   }
 }
 
-export async function markRestoreFailed(env: Env, restoreId: string, message: string): Promise<SnapshotRestoreRow> {
-  const db = database(env.DB);
+export async function markRestoreFailed({ db }: Pick<Services, "db">, restoreId: string, message: string): Promise<SnapshotRestoreRow> {
   console.error(JSON.stringify({ event: "restore_failed", restore_id: restoreId, error: message }));
   const now = nowIso();
   await runBatch(db, [updateRestoreStatement(db, restoreId, { status: "failed", error: message, updatedAt: now, completedAt: now })]);

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { database } from "../db/client.ts";
 import type { SnapshotRestoreRow } from "../db/schema.ts";
 import { findRestore } from "../db/snapshots.ts";
 import { markRestoreFailed, runRestoreStep } from "./restore.ts";
+import { createServices, type Services } from "../services/index.ts";
 
 /** Work done per step; a step also stays well inside blockConcurrencyWhile's 30 s. */
 const STEP_MS = 10_000;
@@ -16,6 +16,8 @@ const MAX_FAILURES = 5;
  * that dies is simply run again.
  */
 export class SnapshotRestorer extends DurableObject<Env> {
+  private readonly services: Services = createServices(this.env);
+
   /** Runs the first step now (small restores finish here) and schedules the rest. */
   async start(restoreId: string): Promise<SnapshotRestoreRow> {
     this.ctx.storage.kv.put("restore_id", restoreId);
@@ -29,7 +31,7 @@ export class SnapshotRestorer extends DurableObject<Env> {
 
   private async step(restoreId: string): Promise<SnapshotRestoreRow> {
     try {
-      const restore = await runRestoreStep(this.env, restoreId, STEP_MS);
+      const restore = await runRestoreStep(this.services, restoreId, STEP_MS);
       if (restore.status === "running" || restore.status === "pending") await this.ctx.storage.setAlarm(Date.now());
       this.ctx.storage.kv.put("failures", 0);
       return restore;
@@ -38,13 +40,13 @@ export class SnapshotRestorer extends DurableObject<Env> {
       this.ctx.storage.kv.put("failures", failures);
       console.error(JSON.stringify({ event: "restore_step_failed", restore_id: restoreId, failures, error: String(error) }));
       if (failures >= MAX_FAILURES) {
-        return markRestoreFailed(this.env, restoreId, `The restore stopped after ${failures} failed attempts; it can be started again.`);
+        return markRestoreFailed(this.services, restoreId, `The restore stopped after ${failures} failed attempts; it can be started again.`);
       }
       // Tried again by this alarm. Not rethrown: an exception inside blockConcurrencyWhile resets the
       // object (losing the failure count), and the request that started the restore should get the
       // restore, which goes on, rather than an error.
       await this.ctx.storage.setAlarm(Date.now() + 1_000 * 2 ** failures);
-      return (await findRestore(database(this.env.DB), restoreId))!;
+      return (await findRestore(this.services.db, restoreId))!;
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Actor } from "../db/audit.ts";
 import { auditEntry } from "../db/audit.ts";
-import { database, runBatch } from "../db/client.ts";
+import { runBatch } from "../db/client.ts";
 import type { SnapshotRestoreRow, SnapshotRow } from "../db/schema.ts";
 import { insertRestore, updateRestoreStatement } from "../db/snapshots.ts";
 import { nowIso } from "../lib/clock.ts";
@@ -11,13 +11,14 @@ import { createSnapshot } from "./create-snapshot.ts";
 import { planLimitExceeded } from "./plan-limits.ts";
 import { markRestoreFailed } from "./restore.ts";
 import { blobMatches } from "./snapshot-blob.ts";
+import type { Services } from "../services/index.ts";
 
 /** Refuses snapshots that cannot be restored: not complete, or a blob that fails its checksum. */
-export async function checkRestorable(env: Env, snapshot: SnapshotRow): Promise<void> {
+export async function checkRestorable({ blobs }: Pick<Services, "blobs">, snapshot: SnapshotRow): Promise<void> {
   if (snapshot.status !== "complete") {
     throw new ApiError("invalid_state", `This snapshot is ${snapshot.status}; only complete snapshots can be restored.`);
   }
-  if (!(await blobMatches(env.SNAPSHOTS, snapshot.blobKey, snapshot.sha256!))) {
+  if (!(await blobMatches(blobs, snapshot.blobKey, snapshot.sha256!))) {
     throw new ApiError(
       "invalid_state",
       "This snapshot's stored data does not match its SHA-256 checksum; it cannot be restored. Nothing was changed.",
@@ -30,9 +31,14 @@ export async function checkRestorable(env: Env, snapshot: SnapshotRow): Promise<
  * takes a `pre_restore` snapshot, then hands the work to the restore's Durable Object, which runs
  * the first step at once and the rest in the background. Answers the restore's row.
  */
-export async function startRestore(env: Env, actor: Actor, plan: PlanName, snapshot: SnapshotRow): Promise<SnapshotRestoreRow> {
-  await checkRestorable(env, snapshot);
-  const db = database(env.DB);
+export async function startRestore(
+  services: Pick<Services, "db" | "blobs" | "restorers">,
+  actor: Actor,
+  plan: PlanName,
+  snapshot: SnapshotRow,
+): Promise<SnapshotRestoreRow> {
+  await checkRestorable(services, snapshot);
+  const { db } = services;
   const id = newId("rst");
   const now = nowIso();
   const inserted = await insertRestore(
@@ -55,9 +61,9 @@ export async function startRestore(env: Env, actor: Actor, plan: PlanName, snaps
 
   let preRestore: SnapshotRow | null;
   try {
-    preRestore = await createSnapshot(env, { type: "pre_restore", plan, actor, companyId: actor.companyId });
+    preRestore = await createSnapshot(services, { type: "pre_restore", plan, actor, companyId: actor.companyId });
   } catch (error) {
-    await markRestoreFailed(env, id, "The pre-restore snapshot could not be taken; nothing was changed.");
+    await markRestoreFailed(services, id, "The pre-restore snapshot could not be taken; nothing was changed.");
     throw error;
   }
   await runBatch(db, [
@@ -70,5 +76,5 @@ export async function startRestore(env: Env, actor: Actor, plan: PlanName, snaps
       createdAt: now,
     }),
   ]);
-  return env.SNAPSHOT_RESTORER.getByName(id).start(id);
+  return services.restorers.getByName(id).start(id);
 }

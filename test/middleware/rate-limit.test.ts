@@ -210,7 +210,7 @@ describe("rolled keys", () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe("rate_limit_exceeded");
     expect(refused.headers.get("Retry-After")).toBe("40");
-  });
+  }, 20_000);
 
   it("share one count with the old key during the grace period", async () => {
     const co = await createCompany("starter");
@@ -224,7 +224,7 @@ describe("rolled keys", () => {
     }
     expect((await get(co.apiKey)).status).toBe(429);
     expect((await get(rolled)).status).toBe(429);
-  });
+  }, 20_000);
 
   it("a key created (not rolled) counts on its own", async () => {
     const co = await createCompany("starter");
@@ -235,5 +235,5 @@ describe("rolled keys", () => {
     const fresh = await get(other);
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get("X-RateLimit-Remaining")).toBe("59");
-  });
+  }, 20_000);
 });

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
 import { listAuditEntries } from "../../db/audit.ts";
-import { database } from "../../db/client.ts";
 import { createRouter } from "../../lib/create-app.ts";
 import { openApiErrorResponses } from "../../lib/errors.ts";
 import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
@@ -26,7 +25,7 @@ export const auditLogRouter = createRouter().openapi(listAuditLog, async (c) => 
   const { action, item_id, user_id, since, ...page } = c.req.valid("query");
   const auth = c.get("auth");
   const { rows, total } = await listAuditEntries(
-    database(c.env.DB),
+    c.var.db,
     auth.companyId,
     PLANS[auth.plan].auditRetentionDays,
     { action, itemId: item_id, userId: user_id, since, hiddenResourceTypes: hiddenResourceTypes(auth.role) },

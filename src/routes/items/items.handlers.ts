@@ -8,8 +8,6 @@ import {
   toItem,
   updateLiveItem,
 } from "../../db/items.ts";
-import { database } from "../../db/client.ts";
-import { actorOf } from "../../lib/actor.ts";
 import { notFound } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
@@ -20,7 +18,7 @@ export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => 
   const { search, location, low_stock, ...page } = c.req.valid("query");
   const lowStock = low_stock === undefined ? undefined : low_stock === "true" || low_stock === "1";
   const { rows, total } = await listLiveItems(
-    database(c.env.DB),
+    c.var.db,
     c.get("auth").companyId,
     { search, location, lowStock },
     page,
@@ -29,39 +27,39 @@ export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => 
 };
 
 export const createItem: AppRouteHandler<typeof routes.createItem> = async (c) => {
-  const item = await insertItem(database(c.env.DB), actorOf(c), c.req.valid("json"));
+  const item = await insertItem(c.var.db, c.var.actor, c.req.valid("json"));
   return c.json(item, 201);
 };
 
 export const getItem: AppRouteHandler<typeof routes.getItem> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findLiveItem(database(c.env.DB), c.get("auth").companyId, id);
+  const row = await findLiveItem(c.var.db, c.get("auth").companyId, id);
   if (!row) throw notFound("item", id);
   return c.json(toItem(row), 200);
 };
 
 export const updateItem: AppRouteHandler<typeof routes.updateItem> = async (c) => {
   const { id } = c.req.valid("param");
-  const item = await updateLiveItem(database(c.env.DB), actorOf(c), id, c.req.valid("json"));
+  const item = await updateLiveItem(c.var.db, c.var.actor, id, c.req.valid("json"));
   if (!item) throw notFound("item", id);
   return c.json(item, 200);
 };
 
 export const deleteItem: AppRouteHandler<typeof routes.deleteItem> = async (c) => {
   const { id } = c.req.valid("param");
-  if (!(await trashItem(database(c.env.DB), actorOf(c), id))) throw notFound("item", id);
+  if (!(await trashItem(c.var.db, c.var.actor, id))) throw notFound("item", id);
   return c.body(null, 204);
 };
 
 export const restoreItem: AppRouteHandler<typeof routes.restoreItem> = async (c) => {
   const { id } = c.req.valid("param");
-  const item = await restoreTrashedItem(database(c.env.DB), actorOf(c), id);
+  const item = await restoreTrashedItem(c.var.db, c.var.actor, id);
   if (!item) throw notFound("trashed item", id);
   return c.json(item, 200);
 };
 
 export const listTrash: AppRouteHandler<typeof routes.listTrash> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listTrashedItems(database(c.env.DB), c.get("auth").companyId, page);
+  const { rows, total } = await listTrashedItems(c.var.db, c.get("auth").companyId, page);
   return c.json(paginate(rows.map(toTrashedItem), total, page), 200);
 };

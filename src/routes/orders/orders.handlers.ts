@@ -1,4 +1,3 @@
-import { database } from "../../db/client.ts";
 import {
   createOrder as insertOrder,
   findOrder,
@@ -7,7 +6,6 @@ import {
   transitionOrder,
   updateDraftOrder,
 } from "../../db/orders.ts";
-import { actorOf } from "../../lib/actor.ts";
 import { notFound } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
@@ -16,7 +14,7 @@ import type * as routes from "./orders.routes.ts";
 export const listOrders: AppRouteHandler<typeof routes.listOrders> = async (c) => {
   const { status, item_id, supplier, ...page } = c.req.valid("query");
   const { rows, total } = await listOrderPage(
-    database(c.env.DB),
+    c.var.db,
     c.get("auth").companyId,
     { status, itemId: item_id, supplier },
     page,
@@ -25,34 +23,34 @@ export const listOrders: AppRouteHandler<typeof routes.listOrders> = async (c) =
 };
 
 export const createOrder: AppRouteHandler<typeof routes.createOrder> = async (c) => {
-  const order = await insertOrder(database(c.env.DB), actorOf(c), c.req.valid("json"));
+  const order = await insertOrder(c.var.db, c.var.actor, c.req.valid("json"));
   return c.json(order, 201);
 };
 
 export const getOrder: AppRouteHandler<typeof routes.getOrder> = async (c) => {
   const { id } = c.req.valid("param");
-  const order = await findOrder(database(c.env.DB), c.get("auth").companyId, id);
+  const order = await findOrder(c.var.db, c.get("auth").companyId, id);
   if (!order) throw notFound("order", id);
   return c.json(order, 200);
 };
 
 export const updateOrder: AppRouteHandler<typeof routes.updateOrder> = async (c) => {
   const { id } = c.req.valid("param");
-  const order = await updateDraftOrder(database(c.env.DB), actorOf(c), id, c.req.valid("json"));
+  const order = await updateDraftOrder(c.var.db, c.var.actor, id, c.req.valid("json"));
   if (!order) throw notFound("order", id);
   return c.json(order, 200);
 };
 
 export const submitOrder: AppRouteHandler<typeof routes.submitOrder> = async (c) => {
   const { id } = c.req.valid("param");
-  const order = await transitionOrder(database(c.env.DB), actorOf(c), id, "submit");
+  const order = await transitionOrder(c.var.db, c.var.actor, id, "submit");
   if (!order) throw notFound("order", id);
   return c.json(order, 200);
 };
 
 export const cancelOrder: AppRouteHandler<typeof routes.cancelOrder> = async (c) => {
   const { id } = c.req.valid("param");
-  const order = await transitionOrder(database(c.env.DB), actorOf(c), id, "cancel");
+  const order = await transitionOrder(c.var.db, c.var.actor, id, "cancel");
   if (!order) throw notFound("order", id);
   return c.json(order, 200);
 };
@@ -60,7 +58,7 @@ export const cancelOrder: AppRouteHandler<typeof routes.cancelOrder> = async (c)
 export const receiveOrder: AppRouteHandler<typeof routes.receiveOrder> = async (c) => {
   const { id } = c.req.valid("param");
   const { line_items } = c.req.valid("json");
-  const order = await receiveStock(database(c.env.DB), actorOf(c), id, line_items);
+  const order = await receiveStock(c.var.db, c.var.actor, id, line_items);
   if (!order) throw notFound("order", id);
   return c.json(order, 200);
 };

@@ -1,6 +1,4 @@
-import { database } from "../../db/client.ts";
 import { findTransaction, listTransactions as listLedger, recordMovements, type Movement } from "../../db/transactions.ts";
-import { actorOf } from "../../lib/actor.ts";
 import { notFound } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
@@ -21,13 +19,13 @@ function toMovement(body: CreateTransactionBody): Movement {
 }
 
 export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
-  const [row] = await recordMovements(database(c.env.DB), actorOf(c), [toMovement(c.req.valid("json"))]);
+  const [row] = await recordMovements(c.var.db, c.var.actor, [toMovement(c.req.valid("json"))]);
   return c.json(toTransaction(row!), 201);
 };
 
 export const createTransactionBatch: AppRouteHandler<typeof routes.createTransactionBatch> = async (c) => {
   const { transactions } = c.req.valid("json");
-  const rows = await recordMovements(database(c.env.DB), actorOf(c), transactions.map(toMovement), {
+  const rows = await recordMovements(c.var.db, c.var.actor, transactions.map(toMovement), {
     fieldPrefix: (index) => `transactions[${index}].`,
   });
   return c.json({ data: rows.map(toTransaction) }, 201);
@@ -36,7 +34,7 @@ export const createTransactionBatch: AppRouteHandler<typeof routes.createTransac
 export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
   const { item_id, type, since, until, ...page } = c.req.valid("query");
   const { rows, total } = await listLedger(
-    database(c.env.DB),
+    c.var.db,
     c.get("auth").companyId,
     { itemId: item_id, type, since, until },
     page,
@@ -46,7 +44,7 @@ export const listTransactions: AppRouteHandler<typeof routes.listTransactions> =
 
 export const getTransaction: AppRouteHandler<typeof routes.getTransaction> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findTransaction(database(c.env.DB), c.get("auth").companyId, id);
+  const row = await findTransaction(c.var.db, c.get("auth").companyId, id);
   if (!row) throw notFound("transaction", id);
   return c.json(toTransaction(row), 200);
 };

@@ -1,6 +1,4 @@
-import { database } from "../../db/client.ts";
 import { findUser, insertUser, listUsers as listCompanyUsers, toUser } from "../../db/users.ts";
-import { actorOf } from "../../lib/actor.ts";
 import { notFound } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
@@ -8,18 +6,18 @@ import type * as routes from "./users.routes.ts";
 
 export const listUsers: AppRouteHandler<typeof routes.listUsers> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listCompanyUsers(database(c.env.DB), c.get("auth").companyId, page);
+  const { rows, total } = await listCompanyUsers(c.var.db, c.get("auth").companyId, page);
   return c.json(paginate(rows.map(toUser), total, page), 200);
 };
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
-  const user = await insertUser(database(c.env.DB), actorOf(c), c.req.valid("json"));
+  const user = await insertUser(c.var.db, c.var.actor, c.req.valid("json"));
   return c.json(user, 201);
 };
 
 export const getUser: AppRouteHandler<typeof routes.getUser> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findUser(database(c.env.DB), c.get("auth").companyId, id);
+  const row = await findUser(c.var.db, c.get("auth").companyId, id);
   if (!row) throw notFound("user", id);
   return c.json(toUser(row), 200);
 };

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { database } from "../../../src/db/client.ts";
+import { createDatabase } from "../../../src/db/client.ts";
 import { liveItemsQueries, type ItemFilters } from "../../../src/db/items.ts";
 import { createCompany } from "../../helpers/factories.ts";
 import { client } from "../../helpers/http.ts";
@@ -249,7 +249,7 @@ describe("query plans", () => {
 
   /** The EXPLAIN QUERY PLAN steps of the statements GET /v1/items runs for `filter`. */
   async function plans(companyId: string, filter: ItemFilters) {
-    const queries = liveItemsQueries(database(env.DB), companyId, filter, { limit: 20, offset: 20 });
+    const queries = liveItemsQueries(createDatabase(env.DB), companyId, filter, { limit: 20, offset: 20 });
     const out = [];
     for (const query of [queries.rows, queries.total]) {
       const { sql, params } = query.toSQL();

@@ -1,10 +1,11 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { database } from "../../../src/db/client.ts";
+import { createDatabase } from "../../../src/db/client.ts";
 import { findSnapshot, insertRestore } from "../../../src/db/snapshots.ts";
 import { newId } from "../../../src/lib/ids.ts";
 import { nowIso } from "../../../src/lib/clock.ts";
 import { runRestoreStep, toRestore } from "../../../src/snapshots/restore.ts";
+import { createServices } from "../../../src/services/index.ts";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
 import { client } from "../../helpers/http.ts";
 import { createItem, expectApiError } from "../../helpers/items.ts";
@@ -19,7 +20,7 @@ import {
 } from "../../helpers/snapshots.ts";
 
 // API.md §10: a restore that cannot finish in one go continues step by step, shows where it is,
-// and can be run again safely. `runRestoreStep(env, id, 0)` does the least a step may do: one page
+// and can be run again safely. `runRestoreStep(createServices(env), id, 0)` does the least a step may do: one page
 // of the trash phase or one chunk of the apply phase.
 
 /** Pages the trash phase walks, and snapshot items the apply phase writes per step (restore.ts). */
@@ -28,7 +29,7 @@ const APPLY_CHUNK = 90;
 
 /** A restore row made the way start-restore.ts makes it (the pre_restore snapshot is not needed here). */
 async function newRestore(co: TestCompany, snapshotId: string): Promise<string> {
-  const db = database(env.DB);
+  const db = createDatabase(env.DB);
   const snapshot = (await findSnapshot(db, co.companyId, snapshotId))!;
   const id = newId("rst");
   const now = nowIso();
@@ -54,7 +55,7 @@ async function newRestore(co: TestCompany, snapshotId: string): Promise<string> 
 
 /** What one step leaves behind: the public object and the stored cursor. */
 async function step(restoreId: string) {
-  const row = await runRestoreStep(env, restoreId, 0);
+  const row = await runRestoreStep(createServices(env), restoreId, 0);
   return { ...toRestore(row), cursor: row.cursor };
 }
 

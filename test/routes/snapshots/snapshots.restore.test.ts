@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { database } from "../../../src/db/client.ts";
+import { createDatabase } from "../../../src/db/client.ts";
 import { purgeTrashedItems } from "../../../src/db/items.ts";
 import { DAY_MS, setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
@@ -60,7 +60,7 @@ async function snapshotThenChange() {
   // Purged since: trashed now, and 31 days later the daily job's purge removes it for good.
   await expectStatus(api.delete(`/v1/items/${purged.id}`), 204);
   setClock(() => T0 + 31 * DAY_MS);
-  await purgeTrashedItems(database(env.DB), 500);
+  await purgeTrashedItems(createDatabase(env.DB), 500);
   expect(await env.DB.prepare("SELECT id FROM items WHERE id = ?").bind(purged.id).first()).toBeNull();
 
   await expectStatus(api.patch(`/v1/items/${edited.id}`, { name: "Alpha v2", location: null, barcode: "999", reorder_point: null, quantity: 3 }), 200);

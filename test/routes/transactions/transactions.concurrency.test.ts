@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Actor } from "../../../src/db/audit.ts";
-import { database } from "../../../src/db/client.ts";
+import { createDatabase } from "../../../src/db/client.ts";
 import { recordMovements } from "../../../src/db/transactions.ts";
 import { newId } from "../../../src/lib/ids.ts";
 import { createCompany, createKey } from "../../helpers/factories.ts";
@@ -41,7 +41,7 @@ describe("atomicity: recordMovements commits the ledger row, the quantity and th
       apiKeyId: company.apiKeyId,
       requestId: newId("req"),
     };
-    return { company, a, b, actor, db: database(env.DB) };
+    return { company, a, b, actor, db: createDatabase(env.DB) };
   }
 
   const failingLastStatements = [

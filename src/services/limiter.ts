@@ -1,0 +1,25 @@
+// The rate limiter behind an interface: the middleware asks "may this request go ahead?" and does
+// not know that the answer comes from a Durable Object per key.
+import type { LimitDecision, Limits, RateLimiter } from "../rate-limiter.ts";
+
+export interface Limiter {
+  /**
+   * Counts one request in the named counter. Answers null when the counter cannot be reached: the
+   * request is then served (fail open) and the failure logged.
+   */
+  hit(name: string, now: number, limits: Limits): Promise<LimitDecision | null>;
+}
+
+/** One `RateLimiter` Durable Object per name, called by RPC: the only DO call of a request. */
+export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimiter>): Limiter {
+  return {
+    async hit(name, now, limits) {
+      try {
+        return await namespace.getByName(name).hit(now, limits);
+      } catch (error) {
+        console.error(JSON.stringify({ event: "rate_limiter_unavailable", limiter: name, error: String(error) }));
+        return null;
+      }
+    },
+  };
+}
