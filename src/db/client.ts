@@ -40,18 +40,6 @@ export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unk
   return row as T["$inferSelect"];
 }
 
-/** The message of a D1 error, looking through the wrappers drizzle adds. */
-export function d1ErrorMessage(error: unknown): string {
-  let message = "";
-  for (let e: unknown = error; e instanceof Error; e = e.cause) message += ` ${e.message}`;
-  return message;
-}
-
-/** True for a failed NOT NULL, CHECK or UNIQUE constraint: how a guarded batch reports failure. */
-export function isConstraintFailure(error: unknown): boolean {
-  return /constraint failed/i.test(d1ErrorMessage(error));
-}
-
 /**
  * A provisioning statement (plain SQL with `?` parameters, shared with the Node scripts) as a
  * drizzle `sql` template, so that it can go into one batch with drizzle queries.

@@ -1,5 +1,5 @@
 import { ApiError } from "../lib/errors.ts";
-import { isConstraintFailure } from "./client.ts";
+import { isConstraintFailure } from "./batch-guard.ts";
 
 /** Rounds a read-then-write change is tried before the request gives up with a 503. */
 const ATTEMPTS = 20;

@@ -7,7 +7,8 @@ import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
-import { isConstraintFailure, runBatch, type Database } from "./client.ts";
+import { runBatch, type Database } from "./client.ts";
+import { isConstraintFailure } from "./batch-guard.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
 import {
   auditLog,

@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import type { Page } from "../lib/pagination.ts";
 import type { Database } from "./client.ts";
+import { listPage } from "./list-page.ts";
 import { toItem } from "./items.ts";
 import { items, snapshotRestores, snapshots, type SnapshotRestoreRow, type SnapshotRow } from "./schema.ts";
 
@@ -79,19 +80,8 @@ export async function findSnapshot(db: Database, companyId: string, id: string):
   return row;
 }
 
-export async function listSnapshots(db: Database, companyId: string, page: Page) {
-  const where = eq(snapshots.companyId, companyId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(snapshots)
-      .where(where)
-      .orderBy(desc(snapshots.createdAt), desc(snapshots.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ total: count() }).from(snapshots).where(where),
-  ]);
-  return { rows, total: total?.total ?? 0 };
+export function listSnapshots(db: Database, companyId: string, page: Page) {
+  return listPage(db, { table: snapshots, where: eq(snapshots.companyId, companyId), orderBy: [snapshots.createdAt, snapshots.id] }, page);
 }
 
 export function deleteSnapshotStatement(db: Database, id: string) {

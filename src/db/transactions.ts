@@ -7,7 +7,8 @@ import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditTransaction, type Actor } from "./audit.ts";
-import { fromDriverRow, isConstraintFailure, runBatch, type Database } from "./client.ts";
+import { fromDriverRow, runBatch, type Database } from "./client.ts";
+import { isConstraintFailure } from "./batch-guard.ts";
 import { items, transactions, type TransactionRow, type TransactionType } from "./schema.ts";
 
 /** One quantity change: either by `change` or to the stock `level` (the change is computed). */

@@ -4,7 +4,8 @@ import { and, count, desc, eq } from "drizzle-orm";
 import { ApiError } from "../lib/errors.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
-import { d1ErrorMessage, runBatch, statementSql, type Database } from "./client.ts";
+import { runBatch, statementSql, type Database } from "./client.ts";
+import { d1ErrorMessage } from "./batch-guard.ts";
 import { newUser } from "./provisioning.ts";
 import { users, type Role } from "./schema.ts";
 

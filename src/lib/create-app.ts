@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../types.ts";
-import { ApiError, errorBody } from "./errors.ts";
+import { DomainError } from "../domain/errors.ts";
+import { ApiError, errorBody, toApiError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { validationError } from "./validation.ts";
 
@@ -147,6 +148,7 @@ export function createApp() {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);
+    if (err instanceof DomainError) return errorResponse(c, toApiError(err));
     if (err instanceof HTTPException && err.status < 500) {
       const error = HTTP_EXCEPTION_ERRORS[err.status]?.();
       return errorResponse(c, error ?? new ApiError("invalid_request", err.message || "Bad request."));

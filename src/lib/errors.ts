@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { DomainError, type DomainErrorCode } from "../domain/errors.ts";
+import { nowMs } from "./clock.ts";
 
 // Every error code of the contract (API.md §1) and the status it answers with.
-const STATUS_BY_CODE = {
+export const STATUS_BY_CODE = {
   invalid_request: 400,
   invalid_json: 400,
   authentication_required: 401,
@@ -49,8 +51,42 @@ export class ApiError extends Error {
   }
 }
 
-export function notFound(resource: string, id: string): ApiError {
-  return new ApiError("not_found", `No ${resource} with id '${id}'.`, "id");
+/** The contract's code for each domain error. */
+const CODE_BY_DOMAIN_CODE = {
+  not_found: "not_found",
+  sku_taken: "sku_taken",
+  barcode_taken: "barcode_taken",
+  insufficient_stock: "insufficient_stock",
+  quantity_conflict: "quantity_conflict",
+  invalid_state: "invalid_state",
+  invalid_input: "invalid_request",
+  plan_limit_exceeded: "plan_limit_exceeded",
+  busy: "service_unavailable",
+} as const satisfies Record<DomainErrorCode, ErrorCode>;
+
+/**
+ * A domain error as the contract's error: the one place where rules meet HTTP. `entryPath` names
+ * the list entry an error of one entry belongs to (`(i) => \`transactions[${i}]\``).
+ */
+export function toApiError(error: DomainError, entryPath?: (entry: number) => string): ApiError {
+  const prefix = error.entry !== null && entryPath ? `${entryPath(error.entry)}.` : "";
+  const field = error.field === null ? null : `${prefix}${error.field}`;
+  const headers: Record<string, string> =
+    error.retryAt === null ? {} : { "Retry-After": String(Math.max(0, Math.ceil((error.retryAt - nowMs()) / 1000))) };
+  return new ApiError(CODE_BY_DOMAIN_CODE[error.code], error.message, field, headers);
+}
+
+/**
+ * Runs `work`, naming the failing entry of a list input in the error's field: a handler's way to
+ * say where in its request body the domain's entries are (`transactions[3].quantity`).
+ */
+export async function withEntryPath<T>(entryPath: (entry: number) => string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError) throw toApiError(error, entryPath);
+    throw error;
+  }
 }
 
 export const ErrorBodySchema = z

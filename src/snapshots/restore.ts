@@ -3,7 +3,8 @@
 // restore's progress (one D1 batch), so a step that dies is simply run again.
 import { and, asc, eq, gt, inArray, isNull, sum, type SQLWrapper } from "drizzle-orm";
 import { auditEntry, auditItemChange, type Actor } from "../db/audit.ts";
-import { isConstraintFailure, runBatch, type Database } from "../db/client.ts";
+import { runBatch, type Database } from "../db/client.ts";
+import { isConstraintFailure } from "../db/batch-guard.ts";
 import { conflictFrom, EDITABLE, locationColumns, toItem, trashStatements, type PublicItem } from "../db/items.ts";
 import { items, transactions, type ItemRow, type SnapshotRestoreRow, type SnapshotRow } from "../db/schema.ts";
 import { findRestore, findSnapshot, updateRestoreStatement } from "../db/snapshots.ts";

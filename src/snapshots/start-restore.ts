@@ -8,7 +8,7 @@ import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS, type PlanName } from "../plans.ts";
 import { createSnapshot } from "./create-snapshot.ts";
-import { planLimitExceeded } from "./plan-limits.ts";
+import { planLimitExceeded } from "../domain/plan-limits.ts";
 import { markRestoreFailed } from "./restore.ts";
 import { blobMatches } from "./snapshot-blob.ts";
 import type { Services } from "../services/index.ts";

@@ -1,5 +1,5 @@
 import { findApiKey, insertApiKey, listApiKeys as listCompanyKeys, revokeApiKey as revoke, rollApiKey as roll } from "../../db/api-keys.ts";
-import { notFound } from "../../lib/errors.ts";
+import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import { forgetApiKey } from "../../middleware/authenticate.ts";
 import type { AppRouteHandler } from "../../types.ts";

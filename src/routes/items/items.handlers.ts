@@ -8,7 +8,7 @@ import {
   toItem,
   updateLiveItem,
 } from "../../db/items.ts";
-import { notFound } from "../../lib/errors.ts";
+import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./items.routes.ts";

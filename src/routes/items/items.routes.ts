@@ -1,6 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
-import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
-import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
+import { createAuthenticatedRoute, jsonContent as json } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
 import {
   CreateItemBodySchema,
@@ -13,54 +11,47 @@ import {
 } from "./items.schemas.ts";
 
 const tags = ["Items"];
-const security = bearerSecurity;
-const json = jsonContent;
-const uniqueConflicts = conflictResponse("`sku_taken` or `barcode_taken`.");
+const uniqueConflicts = ["sku_taken", "barcode_taken"] as const;
 
-export const listItems = createRoute({
+export const listItems = createAuthenticatedRoute({
   operationId: "listItems",
   method: "get",
   path: "/v1/items",
   tags,
-  security,
   summary: "List items",
   description: "Live items of your company, newest first, with optional search and filters.",
   request: { query: ListItemsQuerySchema },
-  responses: { 200: json(paginated(ItemSchema), "A page of items."), ...openApiErrorResponses },
+  responses: { 200: json(paginated(ItemSchema), "A page of items.") },
 });
 
-export const createItem = createRoute({
+export const createItem = createAuthenticatedRoute({
   operationId: "createItem",
   method: "post",
   path: "/v1/items",
   tags,
-  security,
   summary: "Create an item",
   request: { body: { ...json(CreateItemBodySchema, "The new item."), required: true } },
   responses: {
     201: json(ItemSchema, "The created item."),
-    ...openApiErrorResponses,
-    ...uniqueConflicts,
   },
+  errors: uniqueConflicts,
 });
 
-export const getItem = createRoute({
+export const getItem = createAuthenticatedRoute({
   operationId: "getItem",
   method: "get",
   path: "/v1/items/{id}",
   tags,
-  security,
   summary: "Retrieve an item",
   request: { params: ItemIdParamsSchema },
-  responses: { 200: json(ItemSchema, "The item."), ...openApiErrorResponses },
+  responses: { 200: json(ItemSchema, "The item.") },
 });
 
-export const updateItem = createRoute({
+export const updateItem = createAuthenticatedRoute({
   operationId: "updateItem",
   method: "patch",
   path: "/v1/items/{id}",
   tags,
-  security,
   summary: "Update an item",
   description:
     "Only the fields sent change; `null` clears `location`, `barcode` or `reorder_point`.",
@@ -70,49 +61,43 @@ export const updateItem = createRoute({
   },
   responses: {
     200: json(ItemSchema, "The updated item."),
-    ...openApiErrorResponses,
-    ...uniqueConflicts,
   },
+  errors: uniqueConflicts,
 });
 
-export const deleteItem = createRoute({
+export const deleteItem = createAuthenticatedRoute({
   operationId: "deleteItem",
   method: "delete",
   path: "/v1/items/{id}",
   tags,
-  security,
   summary: "Delete an item",
   description: "Moves the item to the trash, from where it can be restored for 30 days.",
   request: { params: ItemIdParamsSchema },
-  responses: { 204: { description: "Moved to the trash; empty body." }, ...openApiErrorResponses },
+  responses: { 204: { description: "Moved to the trash; empty body." } },
 });
 
-export const restoreItem = createRoute({
+export const restoreItem = createAuthenticatedRoute({
   operationId: "restoreItem",
   method: "post",
   path: "/v1/items/{id}/restore",
   tags,
-  security,
   summary: "Restore a trashed item",
   request: { params: ItemIdParamsSchema },
   responses: {
     200: json(ItemSchema, "The restored item."),
-    ...openApiErrorResponses,
-    ...uniqueConflicts,
   },
+  errors: uniqueConflicts,
 });
 
-export const listTrash = createRoute({
+export const listTrash = createAuthenticatedRoute({
   operationId: "listTrash",
   method: "get",
   path: "/v1/trash",
   tags,
-  security,
   summary: "List trashed items",
   description: "Deleted items that can still be restored, most recently deleted first.",
   request: { query: ListTrashQuerySchema },
   responses: {
     200: json(paginated(TrashedItemSchema), "A page of trashed items."),
-    ...openApiErrorResponses,
   },
 });

@@ -6,7 +6,7 @@ import {
   transitionOrder,
   updateDraftOrder,
 } from "../../db/orders.ts";
-import { notFound } from "../../lib/errors.ts";
+import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./orders.routes.ts";

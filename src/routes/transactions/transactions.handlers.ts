@@ -1,5 +1,5 @@
 import { findTransaction, listTransactions as listLedger, recordMovements, type Movement } from "../../db/transactions.ts";
-import { notFound } from "../../lib/errors.ts";
+import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./transactions.routes.ts";

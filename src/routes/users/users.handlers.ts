@@ -1,5 +1,5 @@
 import { findUser, insertUser, listUsers as listCompanyUsers, toUser } from "../../db/users.ts";
-import { notFound } from "../../lib/errors.ts";
+import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./users.routes.ts";
