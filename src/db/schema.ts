@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ORDER_STATUSES } from "../domain/order-status.ts";
 import { PLAN_NAMES } from "../plans.ts";
 
 export const ROLES = ["admin", "member", "read_only"] as const;
@@ -262,8 +263,7 @@ export const snapshotRestores = sqliteTable(
 export type SnapshotRow = typeof snapshots.$inferSelect;
 export type SnapshotRestoreRow = typeof snapshotRestores.$inferSelect;
 
-export const ORDER_STATUSES = ["draft", "submitted", "partially_received", "received", "cancelled"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export { ORDER_STATUSES, type OrderStatus } from "../domain/order-status.ts";
 
 /**
  * The last order number each company has used. Creating an order bumps it in the same batch as
