@@ -4,14 +4,8 @@ import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
 import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
 import type { AppEnv } from "../../types.ts";
-import {
-  CreateOrderBodySchema,
-  ListOrdersQuerySchema,
-  OrderIdParamsSchema,
-  OrderSchema,
-  ReceiveOrderBodySchema,
-  UpdateOrderBodySchema,
-} from "./orders.schemas.ts";
+import { CreateOrderBodySchema, OrderSchema, ReceiveOrderBodySchema, UpdateOrderBodySchema } from "../../domain/orders.ts";
+import { ListOrdersQuerySchema, OrderIdParamsSchema } from "./orders.schemas.ts";
 
 const tags = ["Purchase orders"];
 const security = bearerSecurity;
