@@ -5,8 +5,9 @@ import { client } from "../../helpers/http.ts";
 import { at, expectApiError, type Api } from "../../helpers/items.ts";
 import { orderIn, type Order } from "../../helpers/orders.ts";
 
-// The state machine (API.md §8): draft → submitted → partially_received → received, and cancelled
-// from draft or submitted. Every action is tried from every status.
+// The state machine: draft → submitted → partially_received → received, and cancelled from draft
+// or submitted (nothing received yet); every other action is 409 invalid_state. Every action is
+// tried from every status, through the API.
 
 afterEach(() => setClock(null));
 
