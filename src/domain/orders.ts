@@ -8,10 +8,10 @@ import { ORDER_STATUSES } from "./order-status.ts";
 import { MAX_QUANTITY } from "./stock.ts";
 
 /** An order has 1 to this many line items, and a receipt names at most this many. */
-export const MAX_LINE_ITEMS = 100;
+const MAX_LINE_ITEMS = 100;
 const MAX_UNIT_COST = 1_000_000_000_000;
 /** No order costs more than JSON numbers carry exactly. */
-export const MAX_TOTAL_COST = Number.MAX_SAFE_INTEGER;
+const MAX_TOTAL_COST = Number.MAX_SAFE_INTEGER;
 
 /** Sum of quantity_ordered × unit_cost over the lines, in minor units. */
 export function totalCost(lines: readonly { quantity_ordered: number; unit_cost: number }[]): number {
@@ -33,7 +33,7 @@ export function orderNumber(number: number): string {
   return `PO-${String(number).padStart(6, "0")}`;
 }
 
-export const OrderLineItemSchema = z
+const OrderLineItemSchema = z
   .object({
     id: z.string().openapi({ example: "li_5tG7hJ9kL2mN4pQ6rS8tU0vW" }),
     item_id: text().min(1).max(64).openapi({ example: "item_3hK9pQ2vX8mN4rT6wY1zB5cD" }),
@@ -110,7 +110,7 @@ export function toOrder(row: OrderRow, lines: readonly OrderLineItemRow[]): Orde
   };
 }
 
-export const LineItemInputSchema = OrderLineItemSchema.pick({ item_id: true, quantity_ordered: true, unit_cost: true })
+const LineItemInputSchema = OrderLineItemSchema.pick({ item_id: true, quantity_ordered: true, unit_cost: true })
   .strict()
   .openapi("OrderLineItemInput");
 
@@ -180,7 +180,7 @@ export type OrderChanges = z.infer<typeof UpdateOrderBodySchema>;
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
 /** An audit entry's changes: `{field: {from, to}}`. */
-export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
+type FieldChanges = Record<string, { from: unknown; to: unknown }>;
 
 const EDITABLE = ["supplier", "currency", "expected_at", "notes"] as const;
 
