@@ -3,10 +3,11 @@ import { deleteExpiredAuditEntries } from "./db/audit.ts";
 import { companyIdsOnPlan } from "./db/companies.ts";
 import { deleteIdempotencyKeysBefore } from "./db/idempotency.ts";
 import { purgeTrashedItems } from "./db/items.ts";
-import { deleteSnapshotsByIds, expiredSnapshots, hasAutomaticSnapshotSince, startOfUtcDay } from "./db/snapshots.ts";
-import { DAY_MS, nowIso, nowMs } from "./lib/clock.ts";
+import { hasAutomaticSnapshotSince, startOfUtcDay } from "./db/snapshots.ts";
+import { DAY_MS, nowMs } from "./lib/clock.ts";
 import { PLANS, PLAN_NAMES } from "./plans.ts";
 import { createSnapshot } from "./snapshots/create-snapshot.ts";
+import { deleteExpiredSnapshots } from "./snapshots/snapshots.ts";
 import { createServices, type Services } from "./services/index.ts";
 
 /** Rows a statement deletes, and statements an invocation runs, so no invocation grows with the data. */
@@ -30,11 +31,13 @@ interface Progress {
 }
 
 /**
- * The daily job (API.md §11), one object per UTC day. The Cron Trigger calls `start`; the work is
- * done by alarms, each invocation doing a bounded amount and saving where it is, so that however
- * many companies and rows there are, no invocation exceeds the Workers limits. Enterprise
- * companies' automatic snapshots are fanned out: each goes to an object of its own (`company:…`),
- * which takes the snapshot in its own invocation. Every step is idempotent, so running the job
+ * The daily job, one object per UTC day: an automatic snapshot of every company whose plan has
+ * one, then the purge of items trashed over 30 days ago, of audit entries past their plan's
+ * retention, of expired snapshots (row and blob) and of idempotency records over 24 hours old.
+ * The Cron Trigger calls `start`; the work is done by alarms, each invocation doing a bounded
+ * amount and saving where it is, so that however many companies and rows there are, no invocation
+ * exceeds the Workers limits. The automatic snapshots are fanned out: each goes to an object of
+ * its own (`company:…`), which takes the snapshot in its own invocation. Every step is idempotent, so running the job
  * twice on one day (or an invocation dying and running again) changes nothing more.
  */
 export class DailyJob extends DurableObject<Env> {
@@ -109,12 +112,7 @@ export class DailyJob extends DurableObject<Env> {
       case "audit_log":
         return drain("audit_entries_deleted", () => deleteExpiredAuditEntries(db, BATCH));
       case "expired_snapshots":
-        return drain("snapshots_deleted", async () => {
-          const expired = await expiredSnapshots(db, nowIso(), SNAPSHOT_BATCH);
-          if (expired.length > 0) await this.services.blobs.delete(expired.map((s) => s.blobKey));
-          await deleteSnapshotsByIds(db, expired.map((s) => s.id));
-          return expired.length;
-        }, SNAPSHOT_BATCH);
+        return drain("snapshots_deleted", () => deleteExpiredSnapshots(this.services, SNAPSHOT_BATCH), SNAPSHOT_BATCH);
       case "idempotency":
         return drain("idempotency_keys_deleted", () =>
           deleteIdempotencyKeysBefore(db, new Date(nowMs() - DAY_MS).toISOString(), BATCH),

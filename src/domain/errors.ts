@@ -18,6 +18,8 @@ export const DOMAIN_ERROR_CODES = [
   "plan_limit_exceeded",
   /** Too many concurrent writers; safe to retry. */
   "busy",
+  /** Stored data (a blob) could not be read just now; safe to retry. */
+  "unavailable",
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -62,6 +62,7 @@ const CODE_BY_DOMAIN_CODE = {
   invalid_input: "invalid_request",
   plan_limit_exceeded: "plan_limit_exceeded",
   busy: "service_unavailable",
+  unavailable: "service_unavailable",
 } as const satisfies Record<DomainErrorCode, ErrorCode>;
 
 /**

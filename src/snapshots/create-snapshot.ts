@@ -9,6 +9,7 @@ import {
   insertSnapshot,
   liveItemPages,
 } from "../db/snapshots.ts";
+import { planLimitExceeded } from "../domain/plan-limits.ts";
 import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS, type PlanName } from "../plans.ts";
@@ -42,15 +43,15 @@ export function toSnapshot(row: SnapshotRow) {
 }
 
 /**
- * Takes a snapshot: a pending row (counted against the plan's daily limit for manual snapshots),
- * the company's live items streamed page by page into R2, then the row completed together with
- * its audit entry. Answers null when the plan's daily limit is reached. A failure marks the row
- * `failed` and removes the partial blob.
+ * Takes a snapshot: a pending row (counted against the plan's daily limit for manual snapshots,
+ * `plan_limit_exceeded` once it is used up), the company's live items streamed page by page into
+ * R2, then the row completed together with its audit entry. A failure marks the row `failed` and
+ * removes the partial blob.
  */
 export async function createSnapshot(
   { db, blobs }: Pick<Services, "db" | "blobs">,
   request: SnapshotRequest,
-): Promise<SnapshotRow | null> {
+): Promise<SnapshotRow> {
   const plan = PLANS[request.plan];
   const id = newId("snap");
   const createdAt = nowIso();
@@ -70,7 +71,7 @@ export async function createSnapshot(
     },
     request.type === "manual" ? plan.manualSnapshotsPerDay : undefined,
   );
-  if (!inserted) return null;
+  if (!inserted) throw planLimitExceeded(`Your plan allows ${plan.manualSnapshotsPerDay} manual snapshots a day (UTC).`);
 
   try {
     const blob = await writeSnapshotBlob(

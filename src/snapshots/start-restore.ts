@@ -1,29 +1,36 @@
-import type { Actor } from "../db/audit.ts";
-import { auditEntry } from "../db/audit.ts";
+import { auditEntry, type Actor } from "../db/audit.ts";
 import { runBatch } from "../db/client.ts";
 import type { SnapshotRestoreRow, SnapshotRow } from "../db/schema.ts";
 import { insertRestore, updateRestoreStatement } from "../db/snapshots.ts";
 import { nowIso } from "../lib/clock.ts";
-import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS, type PlanName } from "../plans.ts";
-import { createSnapshot } from "./create-snapshot.ts";
+import { DomainError } from "../domain/errors.ts";
 import { planLimitExceeded } from "../domain/plan-limits.ts";
-import { markRestoreFailed } from "./restore.ts";
-import { blobMatches } from "./snapshot-blob.ts";
+import { assertComplete } from "../domain/snapshots.ts";
 import type { Services } from "../services/index.ts";
+import { createSnapshot } from "./create-snapshot.ts";
+import { markRestoreFailed, previewRestore, type RestorePreview } from "./restore.ts";
+import { blobMatches } from "./snapshot-blob.ts";
 
 /** Refuses snapshots that cannot be restored: not complete, or a blob that fails its checksum. */
-export async function checkRestorable({ blobs }: Pick<Services, "blobs">, snapshot: SnapshotRow): Promise<void> {
-  if (snapshot.status !== "complete") {
-    throw new ApiError("invalid_state", `This snapshot is ${snapshot.status}; only complete snapshots can be restored.`);
-  }
+async function checkRestorable({ blobs }: Pick<Services, "blobs">, snapshot: SnapshotRow): Promise<void> {
+  assertComplete(snapshot, "restored");
   if (!(await blobMatches(blobs, snapshot.blobKey, snapshot.sha256!))) {
-    throw new ApiError(
+    throw new DomainError(
       "invalid_state",
       "This snapshot's stored data does not match its SHA-256 checksum; it cannot be restored. Nothing was changed.",
     );
   }
+}
+
+/** What restoring `snapshot` would change (a dry run), after the checks a restore makes; changes nothing. */
+export async function previewSnapshotRestore(
+  services: Pick<Services, "db" | "blobs">,
+  snapshot: SnapshotRow,
+): Promise<RestorePreview> {
+  await checkRestorable(services, snapshot);
+  return previewRestore(services, snapshot);
 }
 
 /**
@@ -59,7 +66,7 @@ export async function startRestore(
   );
   if (!inserted) throw planLimitExceeded(`Your plan allows ${PLANS[plan].restoresPerDay} snapshot restores a day (UTC).`);
 
-  let preRestore: SnapshotRow | null;
+  let preRestore: SnapshotRow;
   try {
     preRestore = await createSnapshot(services, { type: "pre_restore", plan, actor, companyId: actor.companyId });
   } catch (error) {
@@ -67,12 +74,12 @@ export async function startRestore(
     throw error;
   }
   await runBatch(db, [
-    updateRestoreStatement(db, id, { preRestoreSnapshotId: preRestore!.id }),
+    updateRestoreStatement(db, id, { preRestoreSnapshotId: preRestore.id }),
     auditEntry(db, actor, {
       action: "restore",
       resourceType: "snapshot",
       resourceId: snapshot.id,
-      changes: { restore_id: id, pre_restore_snapshot_id: preRestore!.id },
+      changes: { restore_id: id, pre_restore_snapshot_id: preRestore.id },
       createdAt: now,
     }),
   ]);

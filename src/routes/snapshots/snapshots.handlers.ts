@@ -1,25 +1,21 @@
-import { auditEntry } from "../../db/audit.ts";
-import { runBatch } from "../../db/client.ts";
-import { deleteSnapshotStatement, findRestore, findSnapshot, listSnapshots as listRows } from "../../db/snapshots.ts";
-import { nowIso } from "../../lib/clock.ts";
-import { notFound } from "../../domain/errors.ts";
-import { ApiError } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
+import { listSnapshots as listRows } from "../../db/snapshots.ts";
 import { createSnapshot as takeSnapshot, toSnapshot } from "../../snapshots/create-snapshot.ts";
-import { planLimitExceeded } from "../../domain/plan-limits.ts";
-import { previewRestore, toRestore } from "../../snapshots/restore.ts";
-import { checkRestorable, startRestore } from "../../snapshots/start-restore.ts";
-import { PLANS } from "../../plans.ts";
+import { toRestore } from "../../snapshots/restore.ts";
+import {
+  deleteSnapshot as removeSnapshot,
+  findCompanySnapshot,
+  findSnapshotRestore,
+  openSnapshotBlob,
+} from "../../snapshots/snapshots.ts";
+import { previewSnapshotRestore, startRestore } from "../../snapshots/start-restore.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./snapshots.routes.ts";
 
 export const createSnapshot: AppRouteHandler<typeof routes.createSnapshot> = async (c) => {
-  const auth = c.get("auth");
+  const { plan, companyId } = c.get("auth");
   const note = c.req.valid("json")?.note ?? null;
-  const row = await takeSnapshot(c.var, { type: "manual", plan: auth.plan, note, actor: c.var.actor, companyId: auth.companyId });
-  if (!row) {
-    throw planLimitExceeded(`Your plan allows ${PLANS[auth.plan].manualSnapshotsPerDay} manual snapshots a day (UTC).`);
-  }
+  const row = await takeSnapshot(c.var, { type: "manual", plan, note, actor: c.var.actor, companyId });
   return c.json(toSnapshot(row), 201);
 };
 
@@ -29,23 +25,14 @@ export const listSnapshots: AppRouteHandler<typeof routes.listSnapshots> = async
   return c.json(paginate(rows.map(toSnapshot), total, page), 200);
 };
 
-async function snapshotOf(c: Parameters<AppRouteHandler<typeof routes.getSnapshot>>[0], id: string) {
-  const row = await findSnapshot(c.var.db, c.get("auth").companyId, id);
-  if (!row) throw notFound("snapshot", id);
-  return row;
-}
-
 export const getSnapshot: AppRouteHandler<typeof routes.getSnapshot> = async (c) => {
-  return c.json(toSnapshot(await snapshotOf(c, c.req.valid("param").id)), 200);
+  const snapshot = await findCompanySnapshot(c.var.db, c.get("auth").companyId, c.req.valid("param").id);
+  return c.json(toSnapshot(snapshot), 200);
 };
 
 export const downloadSnapshot: AppRouteHandler<typeof routes.downloadSnapshot> = async (c) => {
-  const snapshot = await snapshotOf(c, c.req.valid("param").id);
-  if (snapshot.status !== "complete") {
-    throw new ApiError("invalid_state", `This snapshot is ${snapshot.status}; only complete snapshots can be downloaded.`);
-  }
-  const object = await c.var.blobs.get(snapshot.blobKey);
-  if (!object) throw new ApiError("service_unavailable", "The snapshot's blob could not be read; try again.");
+  const snapshot = await findCompanySnapshot(c.var.db, c.get("auth").companyId, c.req.valid("param").id);
+  const object = await openSnapshotBlob(c.var, snapshot);
   return c.body(object.body, 200, {
     "Content-Type": "application/gzip",
     "Content-Length": String(object.size),
@@ -54,28 +41,16 @@ export const downloadSnapshot: AppRouteHandler<typeof routes.downloadSnapshot> =
 };
 
 export const deleteSnapshot: AppRouteHandler<typeof routes.deleteSnapshot> = async (c) => {
-  const snapshot = await snapshotOf(c, c.req.valid("param").id);
-  const { db } = c.var;
-  await runBatch(db, [
-    deleteSnapshotStatement(db, snapshot.id),
-    auditEntry(db, c.var.actor, {
-      action: "delete",
-      resourceType: "snapshot",
-      resourceId: snapshot.id,
-      changes: toSnapshot(snapshot),
-      createdAt: nowIso(),
-    }),
-  ]);
-  await c.var.blobs.delete(snapshot.blobKey);
+  const snapshot = await findCompanySnapshot(c.var.db, c.get("auth").companyId, c.req.valid("param").id);
+  await removeSnapshot(c.var, c.var.actor, snapshot);
   return c.body(null, 204);
 };
 
 export const restoreSnapshot: AppRouteHandler<typeof routes.restoreSnapshot> = async (c) => {
-  const snapshot = await snapshotOf(c, c.req.valid("param").id);
+  const snapshot = await findCompanySnapshot(c.var.db, c.get("auth").companyId, c.req.valid("param").id);
   const { dry_run } = c.req.valid("query");
   if (dry_run === "true" || dry_run === "1") {
-    await checkRestorable(c.var, snapshot);
-    const preview = await previewRestore(c.var, snapshot);
+    const preview = await previewSnapshotRestore(c.var, snapshot);
     return c.json({ dry_run: true as const, snapshot_id: snapshot.id, ...preview }, 200);
   }
   const restore = await startRestore(c.var, c.var.actor, c.get("auth").plan, snapshot);
@@ -84,9 +59,6 @@ export const restoreSnapshot: AppRouteHandler<typeof routes.restoreSnapshot> = a
 
 export const getRestore: AppRouteHandler<typeof routes.getRestore> = async (c) => {
   const { id, restore_id } = c.req.valid("param");
-  const restore = await findRestore(c.var.db, restore_id);
-  if (!restore || restore.companyId !== c.get("auth").companyId || restore.snapshotId !== id) {
-    throw new ApiError("not_found", `No restore with id '${restore_id}' for this snapshot.`, "restore_id");
-  }
+  const restore = await findSnapshotRestore(c.var.db, c.get("auth").companyId, id, restore_id);
   return c.json(toRestore(restore), 200);
 };
