@@ -28,3 +28,19 @@ export function queryTimestamp(description: string) {
     .optional()
     .openapi({ type: "string", format: "date-time", description, example: "2025-01-15T10:30:00Z" });
 }
+
+/** What a query-string flag takes, in the order a 400 names them. */
+const FLAG_VALUES = ["true", "false", "1", "0"];
+
+/** A query-string flag: exactly `true` or `1`, `false` or `0` (case matters), as a boolean. */
+export function queryBoolean(description: string) {
+  return z
+    .stringbool({
+      truthy: ["true", "1"],
+      falsy: ["false", "0"],
+      case: "sensitive",
+      error: `must be one of ${FLAG_VALUES.map((value) => JSON.stringify(value)).join(", ")}.`,
+    })
+    .optional()
+    .openapi({ type: "string", enum: FLAG_VALUES, description });
+}

@@ -48,8 +48,7 @@ export const deleteSnapshot: AppRouteHandler<typeof routes.deleteSnapshot> = asy
 
 export const restoreSnapshot: AppRouteHandler<typeof routes.restoreSnapshot> = async (c) => {
   const snapshot = await findCompanySnapshot(c.var.db, c.get("auth").companyId, c.req.valid("param").id);
-  const { dry_run } = c.req.valid("query");
-  if (dry_run === "true" || dry_run === "1") {
+  if (c.req.valid("query").dry_run) {
     const preview = await previewSnapshotRestore(c.var, snapshot);
     return c.json({ dry_run: true as const, snapshot_id: snapshot.id, ...preview }, 200);
   }

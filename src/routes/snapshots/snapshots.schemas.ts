@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { RESTORE_STATUSES, SNAPSHOT_STATUSES, SNAPSHOT_TYPES } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
+import { queryBoolean } from "../../lib/query-params.ts";
 import { text } from "../../lib/validation.ts";
 
 export const SnapshotSchema = z
@@ -33,13 +34,9 @@ export const RestoreParamsSchema = SnapshotIdParamsSchema.extend({
   restore_id: z.string().openapi({ param: { name: "restore_id", in: "path" }, example: "rst_2Bc4De6Fg8Hi1Jk3Lm5No7Pq" }),
 });
 
-export const RestoreQuerySchema = z
-  .strictObject({
-    dry_run: z
-      .enum(["true", "false", "1", "0"])
-      .optional()
-      .openapi({ description: "`true`: answer what would change, changing nothing." }),
-  });
+export const RestoreQuerySchema = z.strictObject({
+  dry_run: queryBoolean("`true`: answer what would change, changing nothing."),
+});
 
 export const RestoreSchema = z
   .object({
