@@ -11,10 +11,10 @@ import { client } from "./helpers/http.ts";
 import { createItem } from "./helpers/items.ts";
 import { gunzipLines, sha256Hex, snapshotRow, takeSnapshot } from "./helpers/snapshots.ts";
 
-// The daily job (API.md §11): automatic snapshots for Enterprise companies, audit entries past
-// the plan's retention, expired snapshots and old idempotency records. (The trash purge has its
-// own file, scheduled.test.ts.) Storage is shared by the tests of this file, so every test runs
-// the job on a day of its own, and counts only the rows it made.
+// The daily job, idempotent and bounded: automatic snapshots for Enterprise companies, audit
+// entries past the plan's retention, expired snapshots and idempotency records over 24 hours old.
+// (The trash purge has its own file, scheduled.test.ts.) Storage is shared by the tests of this
+// file, so every test runs the job on a day of its own, and counts only the rows it made.
 
 const HOUR_MS = 3_600_000;
 const FIRST_DAY = Date.parse("2034-01-10T03:00:00.000Z");

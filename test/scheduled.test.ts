@@ -5,7 +5,7 @@ import { createCompany, run, type TestCompany } from "./helpers/factories.ts";
 import { runDailyJob } from "./helpers/daily-job.ts";
 import { client } from "./helpers/http.ts";
 
-// The daily job (API.md §11), step 2: items trashed 30 days ago or more are purged for good.
+// The daily job's trash step: items trashed 30 days ago or more are purged for good.
 
 // The job runs once a UTC day (a second run that day does nothing more), so each test has its own day.
 const FIRST_DAY = Date.parse("2031-03-15T03:00:00.000Z");

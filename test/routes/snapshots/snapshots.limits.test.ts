@@ -8,8 +8,9 @@ import { client } from "../../helpers/http.ts";
 import { createItem, expectApiError } from "../../helpers/items.ts";
 import { expectSnapshotShape, restoreSnapshot, rowCounts, takeSnapshot } from "../../helpers/snapshots.ts";
 
-// API.md §3 and §10: manual snapshots and restores per UTC day, counted per company, and how long
-// snapshots are kept, all read from the one plans table.
+// Each plan allows so many manual snapshots and restores a UTC day, counted per company (then 429
+// plan_limit_exceeded with Retry-After), and keeps snapshots so long, all read from the one
+// plans table.
 
 afterEach(() => setClock(null));
 

@@ -20,8 +20,10 @@ import {
   type ItemState,
 } from "../../helpers/snapshots.ts";
 
-// API.md §10: restoring makes the live items equal to the snapshot's, with the ledger and the
-// audit log telling how.
+// Restoring makes the live items equal to the snapshot's: differing items are updated, quantity
+// differences are `restore` ledger rows (quantity stays the sum of the ledger), items created
+// since go to the trash, trashed or purged items the snapshot holds come back, and every change
+// has a `restore` audit entry.
 
 afterEach(() => setClock(null));
 
