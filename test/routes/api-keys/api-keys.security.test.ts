@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../src/lib/api-key-format.ts";
 import { setClock } from "../../../src/lib/clock.ts";
-import { createCompany, createKey, type TestCompany } from "../../helpers/factories.ts";
-import { callJson, client } from "../../helpers/http.ts";
+import { createCompany, type TestCompany } from "../../helpers/factories.ts";
+import { client } from "../../helpers/http.ts";
 import { expectApiError, ids } from "../../helpers/items.ts";
-import { createApiKey, createUser, expectNoHash, keyRow } from "../../helpers/keys.ts";
+import { createApiKey, createUser, expectApiKeyShape, expectNoHash, type ApiKey } from "../../helpers/keys.ts";
+import { runCommonRouteTests, type Fixture } from "../../helpers/security.ts";
 
 const T = Date.parse("2031-09-01T12:00:00.000Z");
 const HOUR = 60 * 60 * 1000;
@@ -15,67 +16,54 @@ afterEach(() => setClock(null));
 /** Freezes the injected clock, so that the 1 s key cache cannot expire on its own mid-test. */
 const at = (ms: number) => setClock(() => ms);
 
-describe("roles", () => {
-  type Route = [method: string, path: string, body?: unknown];
-  const routes = (keyId: string): Route[] => [
-    ["GET", "/v1/api_keys"],
-    ["POST", "/v1/api_keys", { name: "Nope" }],
-    ["GET", `/v1/api_keys/${keyId}`],
-    ["DELETE", `/v1/api_keys/${keyId}`],
-    ["POST", `/v1/api_keys/${keyId}/roll`, { expires_in_hours: 1 }],
-  ];
-  const send = (key: string, [method, path, body]: Route) => callJson(method, path, { key, body });
+type KeyFixture = Fixture & { object: ApiKey; secret: string };
 
-  it.each(["member", "read_only"] as const)("refuses %s keys on every route with 403 and changes nothing", async (role) => {
-    const co = await createCompany();
-    const target = await createApiKey(client(co.apiKey), { name: "Target", role: "member" });
-    const key = await createKey(co, { role });
-    for (const route of routes(target.id)) {
-      const result = await send(key, route);
-      expectApiError(result, 403, "permission_denied");
-    }
-    const list = await client(co.apiKey).get("/v1/api_keys");
-    expect(list.body.pagination.total).toBe(3);
-    expect(list.body.data.every((k: any) => k.revoked_at === null && k.expires_at === null)).toBe(true);
-    expect((await client(target.secret).get("/v1/items")).status).toBe(200);
-  });
+/** A member key made through the API, with the company's admin key. */
+async function targetKey(company: TestCompany): Promise<KeyFixture> {
+  const { secret, ...key } = await createApiKey(client(company.apiKey), { name: "Target", role: "member" });
+  // Using the key (as expectIntact does) sets last_used_at.
+  const object = { ...key, last_used_at: expect.toBeOneOf([null, expect.any(String)]) };
+  return { id: key.id, object, secret };
+}
 
-  it("lets admin keys use every route", async () => {
-    const co = await createCompany();
-    const admin = await createKey(co, { role: "admin" });
-    const target = await createApiKey(client(co.apiKey), { name: "Target", role: "member" });
-    const statuses = [];
-    for (const route of routes(target.id)) {
-      if (route[0] === "DELETE") continue;
-      statuses.push((await send(admin, route)).status);
-    }
-    statuses.push((await send(admin, ["DELETE", `/v1/api_keys/${target.id}`])).status);
-    expect(statuses).toEqual([200, 201, 200, 201, 204]);
-  });
+// API keys are managed by admin keys only: member and read_only keys get 403 on every route.
+runCommonRouteTests<KeyFixture>({
+  name: "api_keys",
+  adminOnly: true,
+  missingId: MISSING,
+  create: targetKey,
+  // The key still authenticates.
+  expectIntact: async (key) => expect((await client(key.secret).get("/v1/items")).status).toBe(200),
+  routes: [
+    { method: "GET", path: "/v1/api_keys", status: 200 },
+    {
+      method: "POST",
+      path: "/v1/api_keys",
+      body: () => ({ name: "Nope" }),
+      status: 201,
+      expectSuccess: (answer) => expectApiKeyShape(answer.body, true),
+    },
+    { method: "GET", path: "/v1/api_keys/:id", status: 200 },
+    {
+      method: "DELETE",
+      path: "/v1/api_keys/:id",
+      status: 204,
+      expectSuccess: async (_, key) => expectApiError(await client(key.secret).get("/v1/items"), 401, "invalid_api_key"),
+    },
+    {
+      method: "POST",
+      path: "/v1/api_keys/:id/roll",
+      body: () => ({ expires_in_hours: 1 }),
+      status: 201,
+      expectSuccess: (answer, key) => {
+        expectApiKeyShape(answer.body, true);
+        expect(answer.body.id).not.toBe(key.id);
+      },
+    },
+  ],
 });
 
-describe("another company's keys look exactly like missing ones", () => {
-  it.each([
-    ["GET", (api: ReturnType<typeof client>, id: string) => api.get(`/v1/api_keys/${id}`)],
-    ["DELETE", (api: ReturnType<typeof client>, id: string) => api.delete(`/v1/api_keys/${id}`)],
-    ["roll", (api: ReturnType<typeof client>, id: string) => api.post(`/v1/api_keys/${id}/roll`, { expires_in_hours: 1 })],
-  ])("%s answers the same 404 and changes nothing", async (_, request) => {
-    const owner = await createCompany();
-    const intruder = client((await createCompany()).apiKey);
-    const key = await createApiKey(client(owner.apiKey), { name: "Theirs" });
-
-    const foreign = await request(intruder, key.id);
-    const missing = await request(intruder, MISSING);
-    expectApiError(foreign, 404, "not_found", "id");
-    expectApiError(missing, 404, "not_found", "id");
-    expect(foreign.body.error.message.replace(key.id, "<id>")).toBe(missing.body.error.message.replace(MISSING, "<id>"));
-
-    expect(await keyRow(key.id)).toMatchObject({ revoked_at: null, expires_at: null });
-    expect((await client(key.secret).get("/v1/items")).status).toBe(200);
-    expect((await intruder.get("/v1/api_keys")).body.pagination.total).toBe(1);
-    expect(ids(await client(owner.apiKey).get("/v1/api_keys"))).toContain(key.id);
-  });
-
+describe("another company's keys", () => {
   it("never lists another company's keys", async () => {
     const owner = await createCompany();
     const intruder = await createCompany();

@@ -1,66 +1,87 @@
 import { describe, expect, it } from "vitest";
-import { createCompany, createKey } from "../../helpers/factories.ts";
-import { callJson, client } from "../../helpers/http.ts";
-import { createItem, expectApiError, ids, listItems, type Api } from "../../helpers/items.ts";
+import { createCompany, type TestCompany } from "../../helpers/factories.ts";
+import { client } from "../../helpers/http.ts";
+import { createItem, expectApiError, ids, listItems, uniqueSku, type Item } from "../../helpers/items.ts";
+import { companyData, runCommonRouteTests, shapeOf, type Fixture } from "../../helpers/security.ts";
+
+const SECRET_ITEM = {
+  name: "Secret Widget",
+  sku: "SECRET-1",
+  quantity: 12,
+  location: "Vault",
+  barcode: "4000000000001",
+  reorder_point: 3,
+};
 
 /** Two companies: `owner` holds an item, `intruder` tries to reach it. */
 async function twoCompanies() {
   const ownerCo = await createCompany();
   const owner = client(ownerCo.apiKey);
   const intruder = client((await createCompany()).apiKey);
-  const item = await createItem(owner, {
-    name: "Secret Widget",
-    sku: "SECRET-1",
-    quantity: 12,
-    location: "Vault",
-    barcode: "4000000000001",
-    reorder_point: 3,
-  });
+  const item = await createItem(owner, SECRET_ITEM);
   return { ownerCo, owner, intruder, item };
 }
 
 const MISSING = "item_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9";
 
-/** The error body with the id and the request id taken out, to compare two 404s. */
-function shapeOf(response: { status: number; body: any }, id: string) {
-  const { request_id: _, message, ...rest } = response.body.error;
-  return { status: response.status, ...rest, message: String(message).replaceAll(id, "<id>") };
+type ItemFixture = Fixture & { object: Item };
+
+async function liveItem(company: TestCompany): Promise<ItemFixture> {
+  const item = await createItem(client(company.apiKey), SECRET_ITEM);
+  return { id: item.id, object: item };
 }
 
+async function trashedItem(company: TestCompany): Promise<ItemFixture> {
+  const fixture = await liveItem(company);
+  expect((await client(company.apiKey).delete(`/v1/items/${fixture.id}`)).status).toBe(204);
+  return fixture;
+}
+
+runCommonRouteTests<ItemFixture>({
+  name: "items",
+  missingId: MISSING,
+  create: liveItem,
+  routes: [
+    { method: "GET", path: "/v1/items", status: 200 },
+    { method: "GET", path: "/v1/items?search=secret", status: 200 },
+    {
+      method: "POST",
+      path: "/v1/items",
+      body: () => ({ name: "New", sku: uniqueSku("NEW") }),
+      status: 201,
+      expectSuccess: (answer) => expect(answer.body).toMatchObject({ name: "New", quantity: 0 }),
+    },
+    { method: "GET", path: "/v1/items/:id", status: 200 },
+    {
+      method: "PATCH",
+      path: "/v1/items/:id",
+      body: () => ({ location: "Front" }),
+      status: 200,
+      expectSuccess: (answer, item) => expect(answer.body).toMatchObject({ id: item.id, name: "Secret Widget", location: "Front" }),
+    },
+    { method: "DELETE", path: "/v1/items/:id", status: 204 },
+    {
+      method: "POST",
+      path: "/v1/items/:id/restore",
+      create: trashedItem,
+      status: 200,
+      expectSuccess: (answer, item) => expect(answer.body).toMatchObject({ id: item.id, sku: "SECRET-1", quantity: 12 }),
+    },
+    { method: "GET", path: "/v1/trash", create: trashedItem, status: 200 },
+  ],
+});
+
 describe("another company's items look exactly like missing ones", () => {
-  const requests: [string, (api: Api, id: string) => Promise<{ status: number; headers: Headers; body: any }>][] = [
-    ["GET", (api, id) => api.get(`/v1/items/${id}`)],
-    ["PATCH", (api, id) => api.patch(`/v1/items/${id}`, { name: "Hijacked", location: null })],
-    ["DELETE", (api, id) => api.delete(`/v1/items/${id}`)],
-    ["restore", (api, id) => api.post(`/v1/items/${id}/restore`)],
-  ];
-
-  it.each(requests)("%s answers the same 404 and changes nothing", async (_, request) => {
-    const { owner, intruder, item } = await twoCompanies();
-
-    const foreign = await request(intruder, item.id);
-    const missing = await request(intruder, MISSING);
-    expectApiError(foreign, 404, "not_found", "id");
-    expectApiError(missing, 404, "not_found", "id");
-    expect(shapeOf(foreign, item.id)).toEqual(shapeOf(missing, MISSING));
-    expect(foreign.headers.get("Content-Type")).toBe(missing.headers.get("Content-Type"));
-
-    expect((await owner.get(`/v1/items/${item.id}`)).body).toEqual(item);
-    expect(ids(await listItems(owner))).toEqual([item.id]);
-  });
-
-  it("restore of another company's trashed item answers 404 and leaves it in the trash", async () => {
-    const { owner, intruder, item } = await twoCompanies();
-    expect((await owner.delete(`/v1/items/${item.id}`)).status).toBe(204);
-
+  it("restore of another company's live item answers the 404 of a missing one and changes nothing", async () => {
+    const { ownerCo, owner, intruder, item } = await twoCompanies();
+    const before = await companyData(ownerCo.companyId);
     const foreign = await intruder.post(`/v1/items/${item.id}/restore`);
     const missing = await intruder.post(`/v1/items/${MISSING}/restore`);
     expectApiError(foreign, 404, "not_found", "id");
+    expectApiError(missing, 404, "not_found", "id");
     expect(shapeOf(foreign, item.id)).toEqual(shapeOf(missing, MISSING));
-
-    expect((await owner.get(`/v1/items/${item.id}`)).status).toBe(404);
-    expect(ids(await owner.get("/v1/trash"))).toEqual([item.id]);
-    expect((await intruder.get("/v1/trash")).body.pagination.total).toBe(0);
+    expect(await companyData(ownerCo.companyId)).toEqual(before);
+    expect((await owner.get(`/v1/items/${item.id}`)).body).toEqual(item);
   });
 
   it("a SKU taken in one company does not block or reveal anything in another", async () => {
@@ -112,82 +133,3 @@ describe("lists are scoped to the key's company", () => {
   });
 });
 
-describe("roles", () => {
-  it("a read_only key may read items, lists and the trash", async () => {
-    const { ownerCo, owner, item } = await twoCompanies();
-    const trashed = await createItem(owner);
-    expect((await owner.delete(`/v1/items/${trashed.id}`)).status).toBe(204);
-    const reader = client(await createKey(ownerCo, { role: "read_only" }));
-
-    const get = await reader.get(`/v1/items/${item.id}`);
-    expect(get.status).toBe(200);
-    expect(get.body).toEqual(item);
-    expect(ids(await listItems(reader, { search: "secret" }))).toEqual([item.id]);
-    const trash = await reader.get("/v1/trash");
-    expect(trash.status).toBe(200);
-    expect(ids(trash)).toEqual([trashed.id]);
-  });
-
-  it("a read_only key gets 403 permission_denied for every write, and nothing changes", async () => {
-    const { ownerCo, owner, item } = await twoCompanies();
-    const trashed = await createItem(owner);
-    expect((await owner.delete(`/v1/items/${trashed.id}`)).status).toBe(204);
-    const reader = client(await createKey(ownerCo, { role: "read_only" }));
-
-    expectApiError(await reader.post("/v1/items", { name: "New", sku: "NEW-1" }), 403, "permission_denied");
-    expectApiError(await reader.patch(`/v1/items/${item.id}`, { name: "Changed" }), 403, "permission_denied");
-    expectApiError(await reader.delete(`/v1/items/${item.id}`), 403, "permission_denied");
-    expectApiError(await reader.post(`/v1/items/${trashed.id}/restore`), 403, "permission_denied");
-
-    expect((await owner.get(`/v1/items/${item.id}`)).body).toEqual(item);
-    expect(ids(await listItems(owner))).toEqual([item.id]);
-    expect(ids(await owner.get("/v1/trash"))).toEqual([trashed.id]);
-  });
-
-  it("a member key may write", async () => {
-    const { ownerCo, item } = await twoCompanies();
-    const member = client(await createKey(ownerCo, { role: "member" }));
-    const created = await member.post("/v1/items", { name: "By member", sku: "MEM-1" });
-    expect(created.status).toBe(201);
-    const patched = await member.patch(`/v1/items/${item.id}`, { location: "Front" });
-    expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ id: item.id, location: "Front" });
-    const deleted = await member.delete(`/v1/items/${created.body.id}`);
-    expect(deleted.status).toBe(204);
-    expect((await member.post(`/v1/items/${created.body.id}/restore`)).status).toBe(200);
-  });
-});
-
-describe("authentication", () => {
-  // Failed authentications are limited per client address: keep these off any other test's address.
-  const CLIENT_ADDRESS = { "CF-Connecting-IP": "203.0.113.77" };
-
-  it("answers 401 authentication_required with WWW-Authenticate when no key is sent", async () => {
-    for (const [method, path] of [
-      ["GET", "/v1/items"],
-      ["POST", "/v1/items"],
-      ["GET", "/v1/items/item_x"],
-      ["DELETE", "/v1/items/item_x"],
-      ["GET", "/v1/trash"],
-    ] as const) {
-      const response = await callJson(method, path, {
-        headers: CLIENT_ADDRESS,
-        ...(method === "POST" ? { body: { name: "x", sku: "x" } } : {}),
-      });
-      expectApiError(response, 401, "authentication_required");
-      expect(response.headers.get("WWW-Authenticate")).toBe("Bearer");
-    }
-  });
-
-  it("answers 401 invalid_api_key for malformed, unknown, revoked and expired keys", async () => {
-    const company = await createCompany();
-    const item = await createItem(client(company.apiKey));
-    const revoked = await createKey(company, { revokedAt: "2020-01-01T00:00:00.000Z" });
-    const expired = await createKey(company, { expiresAt: "2020-01-01T00:00:00.000Z" });
-    const flipped = company.apiKey.slice(0, -1) + (company.apiKey.endsWith("A") ? "B" : "A");
-    for (const key of ["not-a-key", flipped, revoked, expired]) {
-      const response = await callJson("GET", `/v1/items/${item.id}`, { key, headers: CLIENT_ADDRESS });
-      expectApiError(response, 401, "invalid_api_key");
-    }
-  });
-});

@@ -1,43 +1,64 @@
 import { describe, expect, it } from "vitest";
-import { createCompany, createKey } from "../../helpers/factories.ts";
+import { createCompany, type TestCompany } from "../../helpers/factories.ts";
 import { callJson, client } from "../../helpers/http.ts";
-import { expectApiError, ids, type Api } from "../../helpers/items.ts";
-import { MISSING_ORDER, orderForTwoItems, orderIn } from "../../helpers/orders.ts";
+import { expectApiError, ids } from "../../helpers/items.ts";
+import { MISSING_ORDER, orderForTwoItems, orderIn, type Order } from "../../helpers/orders.ts";
+import { runCommonRouteTests, type Fixture } from "../../helpers/security.ts";
 
-type Response = { status: number; headers: Headers; body: any };
+type OrderFixture = Fixture & { object: Order; widgetId: string; lineId: string };
 
-/** The error body with the ids and the request id taken out, to compare two 404s. */
-function shapeOf(response: Response, id: string) {
-  const { request_id: _, message, ...rest } = response.body.error;
-  return { status: response.status, ...rest, message: String(message).replaceAll(id, "<id>") };
-}
+/** An order in `status`, of two items (stock 5 and 0), made with the company's admin key. */
+const orderAs = (status: Order["status"]) => async (company: TestCompany): Promise<OrderFixture> => {
+  const { order, widget } = await orderIn(client(company.apiKey), status);
+  return { id: order.id, object: order, widgetId: widget.id, lineId: order.line_items[0]!.id };
+};
 
-describe("another company's orders look exactly like missing ones", () => {
-  const requests: [string, (api: Api, id: string, lineId: string) => Promise<Response>][] = [
-    ["GET", (api, id) => api.get(`/v1/orders/${id}`)],
-    ["PATCH", (api, id) => api.patch(`/v1/orders/${id}`, { notes: "hijacked" })],
-    ["submit", (api, id) => api.post(`/v1/orders/${id}/submit`)],
-    ["cancel", (api, id) => api.post(`/v1/orders/${id}/cancel`)],
-    ["receive everything", (api, id) => api.post(`/v1/orders/${id}/receive`)],
-    ["receive a line", (api, id, lineId) => api.post(`/v1/orders/${id}/receive`, { line_items: [{ id: lineId, quantity: 1 }] })],
-  ];
+const expectStatus = (status: Order["status"]) => (answer: { body: any }) => expect(answer.body.status).toBe(status);
 
-  it.each(requests)("%s answers the same 404 and changes nothing", async (_, request) => {
-    const owner = client((await createCompany("enterprise")).apiKey);
-    const intruder = client((await createCompany("enterprise")).apiKey);
-    const { order, widget } = await orderIn(owner, "submitted");
-    const lineId = order.line_items[0]!.id;
+runCommonRouteTests<OrderFixture>({
+  name: "orders",
+  missingId: MISSING_ORDER,
+  create: orderAs("draft"),
+  routes: [
+    { method: "GET", path: "/v1/orders", status: 200 },
+    {
+      method: "POST",
+      path: "/v1/orders",
+      body: (order) => ({ supplier: "X", line_items: [{ item_id: order.widgetId, quantity_ordered: 1, unit_cost: 1 }] }),
+      status: 201,
+      expectSuccess: expectStatus("draft"),
+    },
+    { method: "GET", path: "/v1/orders/:id", status: 200 },
+    {
+      method: "PATCH",
+      path: "/v1/orders/:id",
+      body: () => ({ notes: "changed" }),
+      status: 200,
+      expectSuccess: (answer, order) => expect(answer.body).toMatchObject({ id: order.id, notes: "changed" }),
+    },
+    { method: "POST", path: "/v1/orders/:id/submit", status: 200, expectSuccess: expectStatus("submitted") },
+    { method: "POST", path: "/v1/orders/:id/cancel", status: 200, expectSuccess: expectStatus("cancelled") },
+    {
+      name: "POST /v1/orders/:id/receive (everything)",
+      method: "POST",
+      path: "/v1/orders/:id/receive",
+      create: orderAs("submitted"),
+      status: 200,
+      expectSuccess: expectStatus("received"),
+    },
+    {
+      name: "POST /v1/orders/:id/receive (one line)",
+      method: "POST",
+      path: "/v1/orders/:id/receive",
+      create: orderAs("submitted"),
+      body: (order) => ({ line_items: [{ id: order.lineId, quantity: 1 }] }),
+      status: 200,
+      expectSuccess: expectStatus("partially_received"),
+    },
+  ],
+});
 
-    const foreign = await request(intruder, order.id, lineId);
-    const missing = await request(intruder, MISSING_ORDER, lineId);
-    expectApiError(foreign, 404, "not_found", "id");
-    expectApiError(missing, 404, "not_found", "id");
-    expect(shapeOf(foreign, order.id)).toEqual(shapeOf(missing, MISSING_ORDER));
-
-    expect((await owner.get(`/v1/orders/${order.id}`)).body).toEqual(order);
-    expect((await owner.get(`/v1/items/${widget.id}`)).body.quantity).toBe(5);
-  });
-
+describe("another company's orders", () => {
   it("lists and filters only the key's company's orders", async () => {
     const owner = client((await createCompany("enterprise")).apiKey);
     const intruder = client((await createCompany("enterprise")).apiKey);
@@ -64,59 +85,7 @@ describe("another company's orders look exactly like missing ones", () => {
   });
 });
 
-describe("roles", () => {
-  it("a read_only key may read orders", async () => {
-    const company = await createCompany("enterprise");
-    const { order } = await orderForTwoItems(client(company.apiKey));
-    const reader = client(await createKey(company, { role: "read_only" }));
-    const one = await reader.get(`/v1/orders/${order.id}`);
-    expect(one.status).toBe(200);
-    expect(one.body).toEqual(order);
-    expect(ids(await reader.get("/v1/orders"))).toEqual([order.id]);
-  });
-
-  it("a read_only key gets 403 permission_denied for every write, and nothing changes", async () => {
-    const company = await createCompany("enterprise");
-    const admin = client(company.apiKey);
-    const { order, widget } = await orderForTwoItems(admin);
-    const reader = client(await createKey(company, { role: "read_only" }));
-    const writes = [
-      reader.post("/v1/orders", { supplier: "X", line_items: [{ item_id: widget.id, quantity_ordered: 1, unit_cost: 1 }] }),
-      reader.patch(`/v1/orders/${order.id}`, { notes: "no" }),
-      reader.post(`/v1/orders/${order.id}/submit`),
-      reader.post(`/v1/orders/${order.id}/cancel`),
-      reader.post(`/v1/orders/${order.id}/receive`),
-    ];
-    for (const response of await Promise.all(writes)) expectApiError(response, 403, "permission_denied", null);
-    expect((await admin.get("/v1/orders")).body.data).toEqual([order]);
-  });
-
-  it("a member key may create, submit and receive", async () => {
-    const company = await createCompany("enterprise");
-    const member = client(await createKey(company, { role: "member" }));
-    const { order } = await orderForTwoItems(member);
-    expect((await member.post(`/v1/orders/${order.id}/submit`)).status).toBe(200);
-    const received = await member.post(`/v1/orders/${order.id}/receive`);
-    expect(received.status).toBe(200);
-    expect(received.body.status).toBe("received");
-  });
-});
-
-describe("authentication", () => {
-  it.each([
-    ["GET", "/v1/orders"],
-    ["POST", "/v1/orders"],
-    ["GET", `/v1/orders/${MISSING_ORDER}`],
-    ["PATCH", `/v1/orders/${MISSING_ORDER}`],
-    ["POST", `/v1/orders/${MISSING_ORDER}/submit`],
-    ["POST", `/v1/orders/${MISSING_ORDER}/cancel`],
-    ["POST", `/v1/orders/${MISSING_ORDER}/receive`],
-  ])("%s %s without a key is 401", async (method, path) => {
-    const response = await callJson(method, path, { body: method === "GET" ? undefined : {} });
-    expectApiError(response, 401, "authentication_required", null);
-    expect(response.headers.get("WWW-Authenticate")).toBe("Bearer");
-  });
-
+describe("methods", () => {
   it("answers 405 with Allow for a wrong method on an order path", async () => {
     const company = await createCompany("enterprise");
     const response = await callJson("DELETE", `/v1/orders/${MISSING_ORDER}`, { key: company.apiKey });

@@ -1,68 +1,60 @@
 import { describe, expect, it } from "vitest";
-import { createCompany, createKey } from "../../helpers/factories.ts";
+import { createCompany, type TestCompany } from "../../helpers/factories.ts";
 import { client } from "../../helpers/http.ts";
-import { expectApiError, ids } from "../../helpers/items.ts";
-import { createUser, uniqueEmail } from "../../helpers/keys.ts";
+import { ids } from "../../helpers/items.ts";
+import { createUser, uniqueEmail, type User } from "../../helpers/keys.ts";
+import { runCommonRouteTests, type Fixture } from "../../helpers/security.ts";
 
 const MISSING = "user_Zz9Zz9Zz9Zz9Zz9Zz9Zz9Zz9";
 
-describe("roles", () => {
-  const routes = [
-    ["GET", "/v1/users", undefined],
-    ["POST", "/v1/users", { name: "Nope", email: "nope@example.com", role: "admin" }],
-    ["GET", "/v1/users/:id", undefined],
-  ] as const;
+type UserFixture = Fixture & { object: User };
 
-  it.each(routes)("admin keys may %s %s", async (method, path) => {
-    const co = await createCompany();
-    const api = client(await createKey(co, { role: "admin" }));
-    const result =
-      method === "GET"
-        ? await api.get(path.replace(":id", co.userId))
-        : await api.post(path, { name: "Yes", email: uniqueEmail(), role: "admin" });
-    expect(result.status).toBe(method === "POST" ? 201 : 200);
-    if (path === "/v1/users") {
-      if (method === "GET") expect(ids(result)).toEqual([co.userId]);
-      else expect(result.body).toMatchObject({ name: "Yes", role: "admin" });
-    } else {
-      expect(result.body).toMatchObject({ id: co.userId, role: "admin", email: "admin@example.com" });
-    }
-  });
+async function hiddenUser(company: TestCompany): Promise<UserFixture> {
+  const user = await createUser(client(company.apiKey), { name: "Hidden" });
+  return { id: user.id, object: user };
+}
 
-  it.each([
-    ...routes.map(([method, path, body]) => ["member", method, path, body] as const),
-    ...routes.map(([method, path, body]) => ["read_only", method, path, body] as const),
-  ])("%s keys may not %s %s (403 permission_denied) and change nothing", async (role, method, path, body) => {
-    const co = await createCompany();
-    const api = client(await createKey(co, { role }));
-    const url = path.replace(":id", co.userId);
-    const result = method === "GET" ? await api.get(url) : await api.post(url, body);
-    expectApiError(result, 403, "permission_denied");
-    const users = await client(co.apiKey).get("/v1/users");
-    expect(ids(users)).toEqual([co.userId]);
-  });
+// Users are managed by admin keys only: member and read_only keys get 403 on every route.
+runCommonRouteTests<UserFixture>({
+  name: "users",
+  adminOnly: true,
+  missingId: MISSING,
+  create: hiddenUser,
+  routes: [
+    {
+      method: "GET",
+      path: "/v1/users",
+      status: 200,
+      expectSuccess: (answer, user, company) => expect(ids(answer).sort()).toEqual([company.userId, user.id].sort()),
+    },
+    {
+      method: "POST",
+      path: "/v1/users",
+      body: () => ({ name: "Yes", email: uniqueEmail(), role: "admin" }),
+      status: 201,
+      expectSuccess: (answer) => expect(answer.body).toMatchObject({ name: "Yes", role: "admin" }),
+    },
+    { method: "GET", path: "/v1/users/:id", status: 200 },
+  ],
+});
 
-  it("refuses a member before looking at the body", async () => {
+describe("admin keys", () => {
+  it("read their own user as it was provisioned", async () => {
     const co = await createCompany();
-    const member = client(await createKey(co, { role: "member" }));
-    expectApiError(await member.post("/v1/users", { bogus: true }), 403, "permission_denied");
+    const result = await client(co.apiKey).get(`/v1/users/${co.userId}`);
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ id: co.userId, role: "admin", email: "admin@example.com" });
   });
 });
 
-describe("another company's users look exactly like missing ones", () => {
-  it("answers the same 404 for GET and never lists them", async () => {
+describe("another company's users", () => {
+  it("are never listed", async () => {
     const owner = await createCompany();
-    const intruder = client((await createCompany()).apiKey);
+    const intruderCo = await createCompany();
     const user = await createUser(client(owner.apiKey), { name: "Hidden" });
-
-    const foreign = await intruder.get(`/v1/users/${user.id}`);
-    const missing = await intruder.get(`/v1/users/${MISSING}`);
-    expectApiError(foreign, 404, "not_found", "id");
-    expectApiError(missing, 404, "not_found", "id");
-    expect(foreign.body.error.message.replace(user.id, "<id>")).toBe(missing.body.error.message.replace(MISSING, "<id>"));
-
-    const list = await intruder.get("/v1/users");
+    const list = await client(intruderCo.apiKey).get("/v1/users");
     expect(list.body.pagination.total).toBe(1);
+    expect(ids(list)).toEqual([intruderCo.userId]);
     expect(ids(list)).not.toContain(user.id);
     expect(ids(list)).not.toContain(owner.userId);
   });
