@@ -25,21 +25,29 @@ const WITH_BODY: readonly ErrorCode[] = ["invalid_json", "payload_too_large", "u
 /** What `Idempotency-Key` adds to every POST. */
 const POST: readonly ErrorCode[] = ["idempotency_key_in_use", "idempotency_key_reused"];
 
-/** The error responses of a route, one per status, each naming the codes it can carry. */
-function errorResponses(codes: Iterable<ErrorCode>) {
+type ErrorNotes = Partial<Record<ErrorCode, string>>;
+
+/**
+ * The error responses of a route, one per status, each naming the codes it can carry, with the
+ * route's note on when it answers a code where it has one.
+ */
+function errorResponses(codes: Iterable<ErrorCode>, notes: ErrorNotes) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const status = STATUS_BY_CODE[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
+  const describe = (code: ErrorCode) => (notes[code] ? `\`${code}\` (${notes[code]})` : `\`${code}\``);
   return Object.fromEntries(
-    [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [status, errorContent(list.map((code) => `\`${code}\``).join(", "))]),
+    [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [status, errorContent(list.map(describe).join(", "))]),
   );
 }
 
 type AuthenticatedRouteConfig = Omit<RouteConfig, "security"> & {
   /** The error codes this route can answer beyond those every authenticated route can. */
   errors?: readonly ErrorCode[];
+  /** When this route answers a code whose name alone does not say (`invalid_state`: which state). */
+  errorNotes?: ErrorNotes;
 };
 
 /**
@@ -47,7 +55,7 @@ type AuthenticatedRouteConfig = Omit<RouteConfig, "security"> & {
  * the body checks' where it takes a body, idempotency's on POST, and its own `errors`).
  */
 export function createAuthenticatedRoute<const R extends AuthenticatedRouteConfig>(config: R) {
-  const { errors = [], ...route } = config;
+  const { errors = [], errorNotes = {}, ...route } = config;
   const codes = [
     ...EVERY_ROUTE,
     ...(route.method === "get" ? [] : WITH_BODY),
@@ -57,6 +65,6 @@ export function createAuthenticatedRoute<const R extends AuthenticatedRouteConfi
   return createRoute({
     ...route,
     security: bearerSecurity,
-    responses: { ...route.responses, ...errorResponses(codes) },
-  } as Omit<R, "errors"> & { security: typeof bearerSecurity });
+    responses: { ...route.responses, ...errorResponses(codes, errorNotes) },
+  } as Omit<R, "errors" | "errorNotes"> & { security: typeof bearerSecurity });
 }
