@@ -1,56 +1,32 @@
 // The users of a company. They are created through the API (admins only) or by provisioning, and
 // never deleted: API keys and audit entries refer to them.
-import { and, count, desc, eq } from "drizzle-orm";
-import { ApiError } from "../lib/errors.ts";
+import { and, eq } from "drizzle-orm";
+import { emailTaken, toUser, type User } from "../domain/users.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
+import { isUniqueViolation } from "./batch-guard.ts";
 import { runBatch, statementSql, type Database } from "./client.ts";
-import { d1ErrorMessage } from "./batch-guard.ts";
+import { listPage } from "./list-page.ts";
 import { newUser } from "./provisioning.ts";
 import { users, type Role } from "./schema.ts";
 
-type UserRow = typeof users.$inferSelect;
-
-/** The public representation of a user: API responses and audit entries. */
-export function toUser(row: Omit<UserRow, "emailKey">) {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email,
-    role: row.role,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
-
-export type PublicUser = ReturnType<typeof toUser>;
-
-export async function findUser(db: Database, companyId: string, id: string): Promise<UserRow | undefined> {
+export async function findUser(db: Database, companyId: string, id: string): Promise<User | undefined> {
   const [row] = await db
     .select()
     .from(users)
     .where(and(eq(users.companyId, companyId), eq(users.id, id)))
     .limit(1);
-  return row;
+  return row && toUser(row);
 }
 
+/** The company's users, newest first. */
 export async function listUsers(db: Database, companyId: string, page: Page) {
-  const where = eq(users.companyId, companyId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(users)
-      .where(where)
-      .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ total: count() }).from(users).where(where),
-  ]);
-  return { rows, total: total?.total ?? 0 };
-}
-
-function emailTaken(): ApiError {
-  return new ApiError("invalid_state", "Another user of your company already has this email address.", "email");
+  const { rows, total } = await listPage(
+    db,
+    { table: users, where: eq(users.companyId, companyId), orderBy: [users.createdAt, users.id] },
+    page,
+  );
+  return { rows: rows.map(toUser), total };
 }
 
 /**
@@ -62,9 +38,9 @@ export async function insertUser(
   db: Database,
   actor: Actor,
   input: { name: string; email: string; role: Role },
-): Promise<PublicUser> {
+): Promise<User> {
   const { userId, createdAt, statement } = newUser({ companyId: actor.companyId, ...input });
-  const user = toUser({ id: userId, companyId: actor.companyId, ...input, createdAt, updatedAt: createdAt });
+  const user = toUser({ id: userId, ...input, createdAt, updatedAt: createdAt });
   try {
     await runBatch(db, [
       statementSql(statement),
@@ -77,10 +53,7 @@ export async function insertUser(
       }),
     ]);
   } catch (error) {
-    const message = d1ErrorMessage(error);
-    if (message.includes("UNIQUE constraint failed: users.")) {
-      throw emailTaken();
-    }
+    if (isUniqueViolation(error, "users.company_id, users.email_key")) throw emailTaken();
     throw error;
   }
   return user;

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Database } from "../db/client.ts";
-import { findApiKeyByHash, LAST_USED_INTERVAL_MS, touchApiKey } from "../db/api-keys.ts";
+import { findApiKeyByHash, touchApiKey } from "../db/api-keys.ts";
+import { isLastUseDue, keyState } from "../domain/api-keys.ts";
 import { hashApiKey, isWellFormedApiKey } from "../lib/api-key-format.ts";
 import { nowIso, nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -48,7 +49,7 @@ export function forgetApiKey(apiKeyId: string): void {
  */
 function recordUse(c: Context<AppEnv>, record: KeyRecord): void {
   const now = nowMs();
-  if (record.lastUsedAt !== null && Date.parse(record.lastUsedAt) > now - LAST_USED_INTERVAL_MS) return;
+  if (!isLastUseDue(record.lastUsedAt, now)) return;
   record.lastUsedAt = new Date(now).toISOString();
   const write = touchApiKey(c.var.db, record.id, now).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "last_used_at_write_failed", api_key_id: record.id, error: String(error) }));
@@ -78,14 +79,7 @@ async function verify(db: Database, key: string | undefined): Promise<KeyRecord 
   if (!key || !isWellFormedApiKey(key)) return undefined;
   const hash = await hashApiKey(key);
   const record = await lookUpKey(db, hash);
-  if (
-    !record ||
-    !timingSafeEqual(record.keyHash, hash) ||
-    record.revokedAt !== null ||
-    (record.expiresAt !== null && record.expiresAt <= nowIso())
-  ) {
-    return undefined;
-  }
+  if (!record || !timingSafeEqual(record.keyHash, hash) || keyState(record, nowIso()) !== "working") return undefined;
   return record;
 }
 
@@ -117,7 +111,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   });
   c.set("actor", { companyId: record.companyId, userId: record.userId, apiKeyId: record.id, requestId: c.var.requestId });
   await next();
-  // A request refused by the rate limit does no D1 work (API.md §4): it is not recorded as a use.
+  // A request refused by the rate limit does no D1 work, so it is not recorded as a use either.
   if (c.res.status !== 429) recordUse(c, record);
 });
 

@@ -5,10 +5,9 @@ import { forgetApiKey } from "../../middleware/authenticate.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./api-keys.routes.ts";
 
-
 export const listApiKeys: AppRouteHandler<typeof routes.listApiKeys> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listCompanyKeys(c.var.db, c.get("auth").companyId, page);
+  const { rows, total } = await listCompanyKeys(c.var.db, c.var.auth.companyId, page);
   return c.json(paginate(rows, total, page), 200);
 };
 
@@ -16,7 +15,7 @@ export const createApiKey: AppRouteHandler<typeof routes.createApiKey> = async (
   const body = c.req.valid("json");
   const key = await insertApiKey(c.var.db, c.var.actor, {
     name: body.name,
-    userId: body.user_id ?? c.get("auth").userId,
+    userId: body.user_id ?? c.var.auth.userId,
     role: body.role,
     expiresAt: body.expires_at,
     mode: c.var.keyMode,
@@ -26,10 +25,13 @@ export const createApiKey: AppRouteHandler<typeof routes.createApiKey> = async (
 
 export const getApiKey: AppRouteHandler<typeof routes.getApiKey> = async (c) => {
   const { id } = c.req.valid("param");
-  const key = await findApiKey(c.var.db, c.get("auth").companyId, id);
+  const key = await findApiKey(c.var.db, c.var.auth.companyId, id);
   if (!key) throw notFound("API key", id);
   return c.json(key, 200);
 };
+
+// Revoking and rolling drop the key from this isolate's authentication cache, so that it stops
+// working here at once.
 
 export const revokeApiKey: AppRouteHandler<typeof routes.revokeApiKey> = async (c) => {
   const { id } = c.req.valid("param");

@@ -1,86 +1,71 @@
-import { createRoute } from "@hono/zod-openapi";
-import { MAX_ACTIVE_KEYS } from "../../db/api-keys.ts";
-import { conflictResponse, openApiErrorResponses } from "../../lib/errors.ts";
-import { bearerSecurity, jsonContent } from "../../lib/openapi.ts";
+import { ApiKeySchema, MAX_ACTIVE_KEYS, NewApiKeySchema } from "../../domain/api-keys.ts";
+import { createAuthenticatedRoute, jsonContent as json } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
 import {
   ApiKeyIdParamsSchema,
-  ApiKeySchema,
   CreateApiKeyBodySchema,
   ListApiKeysQuerySchema,
-  NewApiKeySchema,
   RollApiKeyBodySchema,
 } from "./api-keys.schemas.ts";
 
 const tags = ["API keys"];
-const security = bearerSecurity;
-const json = jsonContent;
 // Managing keys is for admin keys only: the `authorize` middleware refuses other roles first.
 const atLimit = `your company already has ${MAX_ACTIVE_KEYS} active keys`;
 
-export const listApiKeys = createRoute({
+export const listApiKeys = createAuthenticatedRoute({
   operationId: "listApiKeys",
   method: "get",
   path: "/v1/api_keys",
   tags,
-  security,
   summary: "List API keys",
   description: "All of your company's keys, revoked and expired ones included, newest first. Admin keys only.",
   request: { query: ListApiKeysQuerySchema },
-  responses: { 200: json(paginated(ApiKeySchema), "A page of keys (never their secrets)."), ...openApiErrorResponses },
+  responses: { 200: json(paginated(ApiKeySchema), "A page of keys (never their secrets).") },
 });
 
-export const createApiKey = createRoute({
+export const createApiKey = createAuthenticatedRoute({
   operationId: "createApiKey",
   method: "post",
   path: "/v1/api_keys",
   tags,
-  security,
   summary: "Create an API key",
   description: `Answers the key's \`secret\` this once. At most ${MAX_ACTIVE_KEYS} active keys per company. Admin keys only.`,
   request: { body: { ...json(CreateApiKeyBodySchema, "The new key."), required: true } },
-  responses: {
-    201: json(NewApiKeySchema, "The created key, with its secret."),
-    ...openApiErrorResponses,
-    ...conflictResponse(`\`invalid_state\`: ${atLimit}.`),
-  },
+  responses: { 201: json(NewApiKeySchema, "The created key, with its secret.") },
+  errors: ["invalid_state"],
+  errorNotes: { invalid_state: atLimit },
 });
 
-export const getApiKey = createRoute({
+export const getApiKey = createAuthenticatedRoute({
   operationId: "getApiKey",
   method: "get",
   path: "/v1/api_keys/{id}",
   tags,
-  security,
   summary: "Retrieve an API key",
   description: "The key without its secret. Admin keys only.",
   request: { params: ApiKeyIdParamsSchema },
-  responses: { 200: json(ApiKeySchema, "The key."), ...openApiErrorResponses },
+  responses: { 200: json(ApiKeySchema, "The key.") },
 });
 
-export const revokeApiKey = createRoute({
+export const revokeApiKey = createAuthenticatedRoute({
   operationId: "revokeApiKey",
   method: "delete",
   path: "/v1/api_keys/{id}",
   tags,
-  security,
   summary: "Revoke an API key",
   description:
     "The key is refused from its next request on (everywhere within a second). Revoking a revoked key changes nothing. Admin keys only.",
   request: { params: ApiKeyIdParamsSchema },
-  responses: {
-    204: { description: "Revoked; empty body." },
-    ...openApiErrorResponses,
-    ...conflictResponse("`invalid_state`: this is the company's last working admin key."),
-  },
+  responses: { 204: { description: "Revoked; empty body." } },
+  errors: ["invalid_state"],
+  errorNotes: { invalid_state: "this is the company's last working admin key" },
 });
 
-export const rollApiKey = createRoute({
+export const rollApiKey = createAuthenticatedRoute({
   operationId: "rollApiKey",
   method: "post",
   path: "/v1/api_keys/{id}/roll",
   tags,
-  security,
   summary: "Roll an API key",
   description:
     "Replaces a working key with a new one (new id and secret; same name, role, user and expiry). The old key is revoked at once, or keeps working for `expires_in_hours`. Admin keys only.",
@@ -88,9 +73,7 @@ export const rollApiKey = createRoute({
     params: ApiKeyIdParamsSchema,
     body: { ...json(RollApiKeyBodySchema, "The grace period; the body may be left out."), required: false },
   },
-  responses: {
-    201: json(NewApiKeySchema, "The new key, with its secret."),
-    ...openApiErrorResponses,
-    ...conflictResponse(`\`invalid_state\`: the key is revoked or expired, or (with a grace period) ${atLimit}.`),
-  },
+  responses: { 201: json(NewApiKeySchema, "The new key, with its secret.") },
+  errors: ["invalid_state"],
+  errorNotes: { invalid_state: `the key is revoked or expired, or (with a grace period) ${atLimit}` },
 });

@@ -1,4 +1,4 @@
-import { findUser, insertUser, listUsers as listCompanyUsers, toUser } from "../../db/users.ts";
+import { findUser, insertUser, listUsers as listCompanyUsers } from "../../db/users.ts";
 import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
@@ -6,8 +6,8 @@ import type * as routes from "./users.routes.ts";
 
 export const listUsers: AppRouteHandler<typeof routes.listUsers> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listCompanyUsers(c.var.db, c.get("auth").companyId, page);
-  return c.json(paginate(rows.map(toUser), total, page), 200);
+  const { rows, total } = await listCompanyUsers(c.var.db, c.var.auth.companyId, page);
+  return c.json(paginate(rows, total, page), 200);
 };
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
@@ -17,7 +17,7 @@ export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) =
 
 export const getUser: AppRouteHandler<typeof routes.getUser> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findUser(c.var.db, c.get("auth").companyId, id);
-  if (!row) throw notFound("user", id);
-  return c.json(toUser(row), 200);
+  const user = await findUser(c.var.db, c.var.auth.companyId, id);
+  if (!user) throw notFound("user", id);
+  return c.json(user, 200);
 };
