@@ -35,7 +35,7 @@ const HTTP_EXCEPTION_ERRORS: Partial<Record<number, () => ApiError>> = {
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error);
+      if (!result.success) throw validationError(result.error, result.target);
     },
   });
 }

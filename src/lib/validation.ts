@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ApiError } from "./errors.ts";
 
 // Messages written for people. The field name is added by `validationError`, so each message
-// reads as the end of "The 'quantity' field …".
+// reads as the end of "The 'quantity' field …" (or "The 'limit' query parameter …").
 z.config({
   customError: (issue) => {
     switch (issue.code) {
@@ -49,19 +49,24 @@ export function fieldPath(path: readonly PropertyKey[]): string | null {
   return out;
 }
 
-/** The first zod issue as the contract's `400 invalid_request`, naming the field. */
-export function validationError(error: z.ZodError): ApiError {
+/**
+ * The first zod issue as the contract's `400 invalid_request`, naming the field. `target` is the
+ * part of the request that failed: the messages call a query string's names query parameters and
+ * a body's names fields.
+ */
+export function validationError(error: z.ZodError, target: string = "json"): ApiError {
+  const noun = target === "query" ? "query parameter" : "field";
   const issue = error.issues[0];
   if (!issue) return new ApiError("invalid_request", "The request is invalid.");
   if (issue.code === "unrecognized_keys") {
     const field = fieldPath([...issue.path, issue.keys[0]!]);
-    return new ApiError("invalid_request", `Unknown field '${field}'.`, field);
+    return new ApiError("invalid_request", `Unknown ${noun} '${field}'.`, field);
   }
   const field = fieldPath(issue.path);
   if (field === null) {
     return new ApiError("invalid_request", `The request body ${issue.message}`);
   }
-  return new ApiError("invalid_request", `The '${field}' field ${issue.message}`, field);
+  return new ApiError("invalid_request", `The '${field}' ${noun} ${issue.message}`, field);
 }
 
 // Text a person could have typed: no lone UTF-16 surrogates (they cannot be stored as UTF-8 and

@@ -362,6 +362,26 @@ describe("field paths of nested fields", () => {
   });
 });
 
+describe("query parameters", () => {
+  it("calls an unknown query parameter a query parameter, naming it", async () => {
+    const result = await callJson("GET", "/v1/items?lmit=5", { key: co.apiKey });
+    expectError(result, 400, "invalid_request", "lmit");
+    expect(result.body.error.message).toBe("Unknown query parameter 'lmit'.");
+  });
+
+  it("calls a query parameter that fails validation a query parameter", async () => {
+    const result = await callJson("GET", "/v1/users?limit=0", { key: co.apiKey });
+    expectError(result, 400, "invalid_request", "limit");
+    expect(result.body.error.message).toBe("The 'limit' query parameter must be at least 1.");
+  });
+
+  it("still calls an unknown body member a field", async () => {
+    const result = await callJson("POST", "/v1/items", { key: co.apiKey, body: { name: "Q", sku: "Q-1", colour: "red" } });
+    expectError(result, 400, "invalid_request", "colour");
+    expect(result.body.error.message).toBe("Unknown field 'colour'.");
+  });
+});
+
 describe("Request-Id", () => {
   it("is on every kind of response and unique per request", async () => {
     const results = [
