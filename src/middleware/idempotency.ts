@@ -50,9 +50,10 @@ function replay(record: IdempotencyRecord): Response {
 }
 
 /**
- * `Idempotency-Key` on any POST (API.md §7): the first request with a key runs and its answer is
- * stored for 24 hours; a retry with the same request gets that answer again; the same key with a
- * different request is a 422; a retry while the first still runs waits for it briefly, then 409.
+ * `Idempotency-Key` on any POST, scoped to the company: the first request with a key runs and its
+ * answer is stored for 24 hours; a retry with the same method, path and body gets that answer
+ * again; the same key with a different request is a 422; a retry while the first still runs waits
+ * for it briefly, then 409.
  */
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");

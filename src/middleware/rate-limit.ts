@@ -42,7 +42,11 @@ function rejection(decision: LimitDecision, now: number, headers: Record<string,
   );
 }
 
-/** Per-key limits of the company's plan (API.md §4). Runs right after authentication. */
+/**
+ * The company's plan limits each key to so many requests a clock minute and a UTC day (one
+ * limiter object per key, shared with the keys it was rolled from). Runs right after
+ * authentication; a refused request goes no further, so it does no D1 work.
+ */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
   const plan = PLANS[auth.plan];
