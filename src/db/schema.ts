@@ -107,7 +107,6 @@ export const items = sqliteTable(
 );
 
 export type ItemRow = typeof items.$inferSelect;
-export type CompanyRow = typeof companies.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 export const TRANSACTION_TYPES = ["initial", "receive", "issue", "adjust", "count", "restore"] as const;

@@ -36,12 +36,3 @@ export function client(key: string) {
     delete: (path: string) => callJson("DELETE", path, { key }),
   };
 }
-
-export function expectError(
-  result: { status: number; body: any; headers: Headers },
-  status: number,
-  code: string,
-  field: string | null = null,
-) {
-  return { result, status, code, field };
-}

@@ -189,9 +189,14 @@ describe("key state", () => {
   });
 
   it("accepts the scheme name in any case", async () => {
-    const result = await request(`bearer ${co.apiKey}`);
-    expect(result.status).toBe(200);
-    expect(result.body.pagination).toBeDefined();
+    const own = await createCompany();
+    const item = await client(own.apiKey).post("/v1/items", { name: "Scheme case", sku: "SCHEME-1" });
+    expect(item.status).toBe(201);
+    for (const scheme of ["bearer", "BEARER"]) {
+      const result = await request(`${scheme} ${own.apiKey}`);
+      expect(result.status).toBe(200);
+      expect(result.body).toEqual({ data: [item.body], pagination: { total: 1, limit: 50, offset: 0, has_more: false } });
+    }
   });
 });
 
