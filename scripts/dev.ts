@@ -62,12 +62,21 @@ console.log(`
   Cron: curl "http://127.0.0.1:${port}/__scheduled?cron=0+3+*+*+*"
 `);
 
+// Local development needs no network. Miniflare would otherwise download the `Request.cf` object
+// (client location and TLS details) from workers.cloudflare.com at every start, printing a stack
+// trace when offline; the API reads none of it, so its built-in placeholder does. No usage metrics
+// are sent either. Either can be switched back on from the shell.
+const offline = {
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+  WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+};
+
 const server = spawn(
   "npx",
   // --var: keys made through the local API are sk_test_ (wrangler.toml's "live" is for deployments).
   ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false",
     "--var", "API_KEY_MODE:test"],
-  { stdio: "inherit" },
+  { stdio: "inherit", env: { ...process.env, ...offline } },
 );
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => server.kill(signal));
