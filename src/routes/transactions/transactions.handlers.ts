@@ -1,22 +1,10 @@
-import { findTransaction, listTransactions as listLedger, recordMovements, type Movement } from "../../db/transactions.ts";
+import { findTransaction, listTransactions as listLedger, recordMovements } from "../../db/transactions.ts";
 import { notFound } from "../../domain/errors.ts";
+import { toMovement, toTransaction } from "../../domain/transactions.ts";
+import { withEntryPath } from "../../lib/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./transactions.routes.ts";
-import { toTransaction, type CreateTransactionBody } from "./transactions.schemas.ts";
-
-function toMovement(body: CreateTransactionBody): Movement {
-  const common = {
-    itemId: body.item_id,
-    type: body.type,
-    reason: body.reason,
-    note: body.note,
-    reference: body.reference,
-    expectedQuantity: body.expected_quantity,
-  };
-  if (body.type === "count") return { ...common, level: body.quantity };
-  return { ...common, change: body.type === "issue" ? -body.quantity : body.quantity };
-}
 
 export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
   const [row] = await recordMovements(c.var.db, c.var.actor, [toMovement(c.req.valid("json"))]);
@@ -25,9 +13,10 @@ export const createTransaction: AppRouteHandler<typeof routes.createTransaction>
 
 export const createTransactionBatch: AppRouteHandler<typeof routes.createTransactionBatch> = async (c) => {
   const { transactions } = c.req.valid("json");
-  const rows = await recordMovements(c.var.db, c.var.actor, transactions.map(toMovement), {
-    fieldPrefix: (index) => `transactions[${index}].`,
-  });
+  const rows = await withEntryPath(
+    (i) => `transactions[${i}]`,
+    () => recordMovements(c.var.db, c.var.actor, transactions.map(toMovement)),
+  );
   return c.json({ data: rows.map(toTransaction) }, 201);
 };
 
