@@ -1,11 +1,13 @@
 // The audit log: every mutation adds its entry through `auditEntry` (or `auditTransaction`) to the
 // same D1 batch as the change, so that there is no change without an entry.
-import { and, count, desc, eq, gte, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, notInArray, sql, type SQL } from "drizzle-orm";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { PLANS } from "../plans.ts";
+import { guardedRow } from "./batch-guard.ts";
 import type { Database } from "./client.ts";
+import { listPage } from "./list-page.ts";
 import { auditLog, AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, items, transactions } from "./schema.ts";
 
 /** Who made a change, and in which request. */
@@ -48,8 +50,8 @@ export function auditEntry(db: Database, actor: Actor, entry: AuditInput) {
 
 /**
  * The entry for a change to an item that was read first, and an optimistic lock for it: unless the
- * item is still at `version` when the batch runs, the entry has no resource_id (NOT NULL) and the
- * whole batch fails, so the caller reads again and retries.
+ * item is still at `version` when the batch runs, the entry has no resource_id (NOT NULL, the
+ * batch guard) and the whole batch fails, so the caller reads again and retries.
  */
 export function auditItemChange(actor: Actor, entry: AuditInput, version: number) {
   return sql`
@@ -58,23 +60,23 @@ export function auditItemChange(actor: Actor, entry: AuditInput, version: number
     SELECT ${newId("evt")}, ${actor.companyId}, ${entry.action}, 'item', i.id, i.id, ${actor.userId},
            ${actor.apiKeyId}, ${JSON.stringify(entry.changes)}, ${entry.transactionId ?? null},
            ${actor.requestId}, ${entry.createdAt}
-    FROM (SELECT 1) LEFT JOIN ${items} i
-      ON i.id = ${entry.resourceId} AND i.company_id = ${actor.companyId} AND i.version = ${version}`;
+    ${guardedRow(items, "i", sql`i.id = ${entry.resourceId} AND i.company_id = ${actor.companyId} AND i.version = ${version}`)}`;
 }
 
 /**
  * The entry for a ledger row written earlier in the same batch: an `update` of the item whose
  * `changes.quantity` is read from the row, since the quantities are only known inside the batch.
+ * Without that row the entry has no resource_id and the batch fails: no change without an entry.
  */
 export function auditTransaction(actor: Actor, transactionId: string, createdAt: string) {
   return sql`
     INSERT INTO ${auditLog} (id, company_id, action, resource_type, resource_id, item_id, user_id,
                              api_key_id, changes, transaction_id, request_id, created_at)
-    SELECT ${newId("evt")}, ${actor.companyId}, 'update', 'item', item_id, item_id, ${actor.userId},
+    SELECT ${newId("evt")}, ${actor.companyId}, 'update', 'item', t.item_id, t.item_id, ${actor.userId},
            ${actor.apiKeyId},
-           json_object('quantity', json_object('from', quantity_before, 'to', quantity_after)),
-           id, ${actor.requestId}, ${createdAt}
-    FROM ${transactions} WHERE id = ${transactionId}`;
+           json_object('quantity', json_object('from', t.quantity_before, 'to', t.quantity_after)),
+           t.id, ${actor.requestId}, ${createdAt}
+    ${guardedRow(transactions, "t", sql`t.id = ${transactionId}`)}`;
 }
 
 export interface AuditFilters {
@@ -87,7 +89,7 @@ export interface AuditFilters {
 }
 
 /** Entries newest first, never older than the plan's retention (`null`: kept forever). */
-export async function listAuditEntries(
+export function listAuditEntries(
   db: Database,
   companyId: string,
   retentionDays: number | null,
@@ -105,18 +107,7 @@ export async function listAuditEntries(
   if (retentionDays !== null) {
     conditions.push(gte(auditLog.createdAt, new Date(nowMs() - retentionDays * DAY_MS).toISOString()));
   }
-  const where = and(...conditions);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(auditLog)
-      .where(where)
-      .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ total: count() }).from(auditLog).where(where),
-  ]);
-  return { rows, total: total?.total ?? 0 };
+  return listPage(db, { table: auditLog, where: and(...conditions), orderBy: [auditLog.createdAt, auditLog.id] }, page);
 }
 
 /**

@@ -1,27 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, type AuditRow } from "../../db/schema.ts";
+import { AUDIT_ACTIONS } from "../../db/schema.ts";
 import { PaginationQuerySchema } from "../../lib/pagination.ts";
 import { queryTimestamp } from "../../lib/query-params.ts";
 import { text } from "../../lib/validation.ts";
-
-export const AuditEntrySchema = z
-  .object({
-    id: z.string().openapi({ example: "evt_4kP9sQ2wE7rT1yU6iO3pA8sD" }),
-    action: z.enum(AUDIT_ACTIONS),
-    resource_type: z.enum(AUDIT_RESOURCE_TYPES),
-    resource_id: z.string(),
-    item_id: z.string().nullable(),
-    user_id: z.string().nullable(),
-    api_key_id: z.string().nullable(),
-    changes: z.record(z.string(), z.unknown()).openapi({
-      description: "`{field: {from, to}}` for updates; the whole object for creates, deletes and restores.",
-      example: { quantity: { from: 248, to: 245 } },
-    }),
-    transaction_id: z.string().nullable(),
-    request_id: z.string().nullable(),
-    created_at: z.string(),
-  })
-  .openapi("AuditEntry");
 
 export const ListAuditLogQuerySchema = PaginationQuerySchema.extend({
   action: z.enum(AUDIT_ACTIONS).optional(),
@@ -29,19 +10,3 @@ export const ListAuditLogQuerySchema = PaginationQuerySchema.extend({
   user_id: text().max(64).optional(),
   since: queryTimestamp("Only entries created at or after this time."),
 }).strict();
-
-export function toAuditEntry(row: AuditRow): z.infer<typeof AuditEntrySchema> {
-  return {
-    id: row.id,
-    action: row.action,
-    resource_type: row.resourceType,
-    resource_id: row.resourceId,
-    item_id: row.itemId,
-    user_id: row.userId,
-    api_key_id: row.apiKeyId,
-    changes: row.changes as Record<string, unknown>,
-    transaction_id: row.transactionId,
-    request_id: row.requestId,
-    created_at: row.createdAt,
-  };
-}
