@@ -1,38 +1,20 @@
-import { and, count, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+// Items: the queries and batches. Every change is one D1 batch with its audit entry (and its
+// ledger row when the quantity changes); changes to an item that was read first are guarded by the
+// version they read and retried when another request overtook them.
+import { and, eq, gt, isNotNull, isNull, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { DomainError } from "../domain/errors.ts";
+import { itemChanges, toItem, trashCutoff, type ItemChanges, type NewItem, type PublicItem } from "../domain/items.ts";
 import { foldCase, foldCaseOrNull } from "../lib/case-fold.ts";
-import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
-import { ApiError } from "../lib/errors.ts";
+import { nowIso, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
+import { isUniqueViolation } from "./batch-guard.ts";
 import { runBatch, type Database } from "./client.ts";
-import { d1ErrorMessage } from "./batch-guard.ts";
+import { listPage, listPageQueries, type ListQuery } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
-import { ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
 import { itemCounts, items, type ItemRow } from "./schema.ts";
-
-/** Trashed items can be restored for this long; then the daily job purges them. */
-export const TRASH_DAYS = 30;
-
-export function purgeAt(deletedAt: string): string {
-  return new Date(Date.parse(deletedAt) + TRASH_DAYS * DAY_MS).toISOString();
-}
-
-/** Items deleted at or before this moment are past their purge date. */
-function trashCutoff(): string {
-  return new Date(nowMs() - TRASH_DAYS * DAY_MS).toISOString();
-}
-
-export interface ItemInput {
-  name: string;
-  sku: string;
-  quantity: number;
-  location?: string | null;
-  barcode?: string | null;
-  reorder_point?: number | null;
-}
-
-export type ItemChanges = Partial<ItemInput>;
+import { ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
 
 export interface ItemFilters {
   search?: string;
@@ -42,50 +24,17 @@ export interface ItemFilters {
 
 const live = (companyId: string) => and(eq(items.companyId, companyId), isNull(items.deletedAt));
 const inTrash = (companyId: string) =>
-  and(eq(items.companyId, companyId), isNotNull(items.deletedAt), gt(items.deletedAt, trashCutoff()));
-const newestFirst = [desc(items.createdAt), desc(items.id)];
+  and(eq(items.companyId, companyId), isNotNull(items.deletedAt), gt(items.deletedAt, trashCutoff(nowMs())));
 
-/** The public representation of an item: API responses and audit entries. */
-export function toItem(
-  row: Pick<ItemRow, "id" | "name" | "sku" | "quantity" | "location" | "barcode" | "reorderPoint" | "createdAt" | "updatedAt">,
-) {
-  return {
-    id: row.id,
-    name: row.name,
-    sku: row.sku,
-    quantity: row.quantity,
-    location: row.location,
-    barcode: row.barcode,
-    reorder_point: row.reorderPoint,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
-
-export type PublicItem = ReturnType<typeof toItem>;
-export const EDITABLE = ["name", "sku", "location", "barcode", "reorder_point"] as const;
-
-/** Turns a unique-index violation into the contract's 409; other errors pass through. */
+/** Turns a broken unique index of live items into its domain error; other errors pass through. */
 export function conflictFrom(error: unknown): unknown {
-  const message = d1ErrorMessage(error);
-  if (!message.includes("UNIQUE constraint failed")) return error;
-  if (message.includes("items.sku_key")) {
-    return new ApiError("sku_taken", "Another live item already has this SKU.", "sku");
+  if (isUniqueViolation(error, "items.company_id, items.sku_key")) {
+    return new DomainError("sku_taken", "Another live item already has this SKU.", { field: "sku" });
   }
-  if (message.includes("items.barcode")) {
-    return new ApiError("barcode_taken", "Another live item already has this barcode.", "barcode");
+  if (isUniqueViolation(error, "items.company_id, items.barcode")) {
+    return new DomainError("barcode_taken", "Another live item already has this barcode.", { field: "barcode" });
   }
   return error;
-}
-
-function columnsOf(input: ItemChanges) {
-  return {
-    name: input.name,
-    sku: input.sku,
-    ...locationColumns(input.location),
-    barcode: input.barcode,
-    reorderPoint: input.reorder_point,
-  };
 }
 
 /** `location` and the case-folded key its filter compares, written together (undefined: unchanged). */
@@ -93,11 +42,22 @@ export function locationColumns(location: string | null | undefined) {
   return location === undefined ? {} : { location, locationKey: foldCaseOrNull(location) };
 }
 
+/** The columns of the fields `changes` sets (quantity aside, which only the ledger writes). */
+function fieldColumns(changes: ItemChanges) {
+  return {
+    name: changes.name,
+    sku: changes.sku,
+    ...locationColumns(changes.location),
+    barcode: changes.barcode,
+    reorderPoint: changes.reorder_point,
+  };
+}
+
 /**
  * Creates an item. A starting quantity is recorded as its first ledger row (`initial`); the item,
  * that row and the `create` audit entry are one batch.
  */
-export async function insertItem(db: Database, actor: Actor, input: ItemInput): Promise<PublicItem> {
+export async function insertItem(db: Database, actor: Actor, input: NewItem): Promise<PublicItem> {
   const now = nowIso();
   const id = newId("item");
   const transactionId = input.quantity > 0 ? newId("txn") : null;
@@ -146,16 +106,6 @@ export async function findLiveItem(db: Database, companyId: string, id: string) 
   return row;
 }
 
-/** `{field: {from, to}}` for the fields whose value changes. */
-function diff(before: PublicItem, changes: ItemChanges) {
-  const changed: Record<string, { from: unknown; to: unknown }> = {};
-  for (const field of [...EDITABLE, "quantity"] as const) {
-    const to = changes[field];
-    if (to !== undefined && to !== before[field]) changed[field] = { from: before[field], to };
-  }
-  return changed;
-}
-
 /**
  * Changes a live item. A new `quantity` is recorded as an `adjust` ledger row with reason
  * `manual_update`; fields, ledger row and audit entry are one batch. Nothing changes (and nothing
@@ -171,7 +121,7 @@ export async function updateLiveItem(
     const current = await findLiveItem(db, actor.companyId, id);
     if (!current) return undefined;
     const before = toItem(current);
-    const changed = diff(before, changes);
+    const changed = itemChanges(before, changes);
     if (Object.keys(changed).length === 0) return before;
 
     const now = nowIso();
@@ -189,7 +139,7 @@ export async function updateLiveItem(
       db
         .update(items)
         .set({
-          ...columnsOf(changes),
+          ...fieldColumns(changes),
           ...(transactionId ? { quantity: quantityFromLedger(transactionId) } : {}),
           version: current.version + 1,
           updatedAt: now,
@@ -267,8 +217,8 @@ function searchMatches(companyId: string, search: string): SQL {
   return sql.join(branches, sql` UNION `);
 }
 
-/** The two statements behind a page of live items (exported so that tests can EXPLAIN them). */
-export function liveItemsQueries(db: Database, companyId: string, filters: ItemFilters, page: Page) {
+/** The list of live items matching `filters`, newest first. */
+function liveItemsQuery(db: Database, companyId: string, filters: ItemFilters): ListQuery<typeof items> {
   const conditions: (SQL | undefined)[] = [];
   // Surrounding spaces (a pasted SKU or barcode) would defeat the prefix matches.
   const search = filters.search?.trim();
@@ -288,10 +238,11 @@ export function liveItemsQueries(db: Database, companyId: string, filters: ItemF
   }
   if (filters.lowStock !== undefined) conditions.push(eq(items.lowStock, filters.lowStock ? 1 : 0));
 
-  const where = and(...conditions);
   const unfiltered = !search && filters.location === undefined && filters.lowStock === undefined;
   return {
-    rows: db.select().from(items).where(where).orderBy(...newestFirst).limit(page.limit).offset(page.offset),
+    table: items,
+    where: and(...conditions),
+    orderBy: [items.createdAt, items.id],
     // Without filters the total is the company's live-item count, kept by triggers: one row read
     // instead of a count over the whole inventory.
     total: unfiltered
@@ -299,34 +250,22 @@ export function liveItemsQueries(db: Database, companyId: string, filters: ItemF
           .select({ total: sql<number>`coalesce(sum(${itemCounts.live}), 0)` })
           .from(itemCounts)
           .where(eq(itemCounts.companyId, companyId))
-      : db.select({ total: count() }).from(items).where(where),
+      : undefined,
   };
 }
 
-export async function listLiveItems(
-  db: Database,
-  companyId: string,
-  filters: ItemFilters,
-  page: Page,
-): Promise<{ rows: ItemRow[]; total: number }> {
-  const queries = liveItemsQueries(db, companyId, filters, page);
-  const [rows, [total]] = await db.batch([queries.rows, queries.total]);
-  return { rows, total: total?.total ?? 0 };
+/** The two statements behind a page of live items (exported so that tests can EXPLAIN them). */
+export function liveItemsQueries(db: Database, companyId: string, filters: ItemFilters, page: Page) {
+  return listPageQueries(db, liveItemsQuery(db, companyId, filters), page);
 }
 
-export async function listTrashedItems(db: Database, companyId: string, page: Page) {
-  const where = inTrash(companyId);
-  const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(items)
-      .where(where)
-      .orderBy(desc(items.deletedAt), desc(items.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ total: count() }).from(items).where(where),
-  ]);
-  return { rows, total: total?.total ?? 0 };
+export function listLiveItems(db: Database, companyId: string, filters: ItemFilters, page: Page) {
+  return listPage(db, liveItemsQuery(db, companyId, filters), page);
+}
+
+/** Trashed items that can still be restored, most recently deleted first. */
+export function listTrashedItems(db: Database, companyId: string, page: Page) {
+  return listPage(db, { table: items, where: inTrash(companyId), orderBy: [items.deletedAt, items.id] }, page);
 }
 
 /** Deletes for good at most `limit` items trashed 30 days ago or earlier; returns how many. */
@@ -334,7 +273,7 @@ export async function purgeTrashedItems(db: Database, limit: number): Promise<nu
   const expired = db
     .select({ seq: items.seq })
     .from(items)
-    .where(and(isNotNull(items.deletedAt), lte(items.deletedAt, trashCutoff())))
+    .where(and(isNotNull(items.deletedAt), lte(items.deletedAt, trashCutoff(nowMs()))))
     .limit(limit);
   const rows = await db
     .delete(items)

@@ -1,9 +1,9 @@
 import { and, asc, count, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { toItem } from "../domain/items.ts";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import type { Page } from "../lib/pagination.ts";
 import type { Database } from "./client.ts";
 import { listPage } from "./list-page.ts";
-import { toItem } from "./items.ts";
 import { items, snapshotRestores, snapshots, type SnapshotRestoreRow, type SnapshotRow } from "./schema.ts";
 
 /** 00:00 UTC of the current day, as ISO text: plan limits count from here. */

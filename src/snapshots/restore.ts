@@ -5,10 +5,11 @@ import { and, asc, eq, gt, inArray, isNull, sum, type SQLWrapper } from "drizzle
 import { auditEntry, auditItemChange, type Actor } from "../db/audit.ts";
 import { runBatch, type Database } from "../db/client.ts";
 import { isConstraintFailure } from "../db/batch-guard.ts";
-import { conflictFrom, EDITABLE, locationColumns, toItem, trashStatements, type PublicItem } from "../db/items.ts";
+import { conflictFrom, locationColumns, trashStatements } from "../db/items.ts";
 import { items, transactions, type ItemRow, type SnapshotRestoreRow, type SnapshotRow } from "../db/schema.ts";
 import { findRestore, findSnapshot, updateRestoreStatement } from "../db/snapshots.ts";
 import { ledgerInsert, movementStatements, quantityFromLedger } from "../db/transactions.ts";
+import { EDITABLE, toItem, type PublicItem } from "../domain/items.ts";
 import { nowIso } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";

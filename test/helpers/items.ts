@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
+import type { z } from "@hono/zod-openapi";
 import { expect } from "vitest";
+import type { CreateItemBodySchema, PublicItem } from "../../src/domain/items.ts";
 import { foldCaseOrNull } from "../../src/lib/case-fold.ts";
 import { newId } from "../../src/lib/ids.ts";
 import type { TestCompany } from "./factories.ts";
@@ -7,14 +9,8 @@ import { client } from "./http.ts";
 
 export type Api = ReturnType<typeof client>;
 
-export interface ItemInput {
-  name?: string;
-  sku?: string;
-  quantity?: number;
-  location?: string | null;
-  barcode?: string | null;
-  reorder_point?: number | null;
-}
+/** A create-item body where every field may be left to `createItem`'s defaults. */
+export type ItemInput = Partial<z.input<typeof CreateItemBodySchema>>;
 
 export const ITEM_ID = /^item_[0-9A-Za-z]{20,}$/;
 export const REQUEST_ID = /^req_[0-9A-Za-z]{20,}$/;
@@ -36,17 +32,7 @@ export async function createItem(api: Api, input: ItemInput = {}) {
   return response.body as Item;
 }
 
-export interface Item {
-  id: string;
-  name: string;
-  sku: string;
-  quantity: number;
-  location: string | null;
-  barcode: string | null;
-  reorder_point: number | null;
-  created_at: string;
-  updated_at: string;
-}
+export type Item = PublicItem;
 
 /** Asserts that `item` has exactly the item object's fields, with the right types. */
 export function expectItemShape(item: unknown): void {

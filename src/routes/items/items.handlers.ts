@@ -5,18 +5,16 @@ import {
   listTrashedItems,
   restoreTrashedItem,
   trashItem,
-  toItem,
   updateLiveItem,
 } from "../../db/items.ts";
 import { notFound } from "../../domain/errors.ts";
+import { toItem, toTrashedItem } from "../../domain/items.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./items.routes.ts";
-import { toTrashedItem } from "./items.schemas.ts";
 
 export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => {
-  const { search, location, low_stock, ...page } = c.req.valid("query");
-  const lowStock = low_stock === undefined ? undefined : low_stock === "true" || low_stock === "1";
+  const { search, location, low_stock: lowStock, ...page } = c.req.valid("query");
   const { rows, total } = await listLiveItems(
     c.var.db,
     c.get("auth").companyId,

@@ -1,17 +1,12 @@
 import { createAuthenticatedRoute, jsonContent as json } from "../../lib/openapi.ts";
 import { paginated } from "../../lib/pagination.ts";
-import {
-  CreateItemBodySchema,
-  ItemIdParamsSchema,
-  ItemSchema,
-  ListItemsQuerySchema,
-  ListTrashQuerySchema,
-  TrashedItemSchema,
-  UpdateItemBodySchema,
-} from "./items.schemas.ts";
+import { CreateItemBodySchema, ItemSchema, TrashedItemSchema, UpdateItemBodySchema } from "../../domain/items.ts";
+import { ItemIdParamsSchema, ListItemsQuerySchema, ListTrashQuerySchema } from "./items.schemas.ts";
 
 const tags = ["Items"];
 const uniqueConflicts = ["sku_taken", "barcode_taken"] as const;
+/** A change to an item that was read first gives up, safe to retry, if many requests change it at once. */
+const busy = "service_unavailable";
 
 export const listItems = createAuthenticatedRoute({
   operationId: "listItems",
@@ -62,7 +57,7 @@ export const updateItem = createAuthenticatedRoute({
   responses: {
     200: json(ItemSchema, "The updated item."),
   },
-  errors: uniqueConflicts,
+  errors: [...uniqueConflicts, busy],
 });
 
 export const deleteItem = createAuthenticatedRoute({
@@ -74,6 +69,7 @@ export const deleteItem = createAuthenticatedRoute({
   description: "Moves the item to the trash, from where it can be restored for 30 days.",
   request: { params: ItemIdParamsSchema },
   responses: { 204: { description: "Moved to the trash; empty body." } },
+  errors: [busy],
 });
 
 export const restoreItem = createAuthenticatedRoute({
@@ -86,7 +82,7 @@ export const restoreItem = createAuthenticatedRoute({
   responses: {
     200: json(ItemSchema, "The restored item."),
   },
-  errors: uniqueConflicts,
+  errors: [...uniqueConflicts, busy],
 });
 
 export const listTrash = createAuthenticatedRoute({
