@@ -2,53 +2,21 @@
 // that show what was (or was not) written.
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import type { AuditEntry as PublicAuditEntry } from "../../src/domain/audit.ts";
+import type { NewTransaction } from "../../src/domain/transactions.ts";
 import type { Api } from "./items.ts";
 import { ISO_UTC } from "./items.ts";
 
 export const TXN_ID = /^txn_[0-9A-Za-z]{20,}$/;
 export const EVT_ID = /^evt_[0-9A-Za-z]{20,}$/;
 
-export interface Transaction {
-  id: string;
-  item_id: string;
-  type: "initial" | "receive" | "issue" | "adjust" | "count" | "restore";
-  quantity_change: number;
-  quantity_before: number;
-  quantity_after: number;
-  reason: string | null;
-  note: string | null;
-  reference: string | null;
-  order_id: string | null;
-  user_id: string;
-  created_at: string;
-}
+export type { Transaction } from "../../src/domain/transactions.ts";
 
-export interface AuditEntry {
-  id: string;
-  action: "create" | "update" | "delete" | "restore";
-  resource_type: string;
-  resource_id: string;
-  item_id: string | null;
-  user_id: string | null;
-  api_key_id: string | null;
-  changes: Record<string, any>;
-  transaction_id: string | null;
-  request_id: string | null;
-  created_at: string;
-}
+/** An audit entry, its `changes` open to any reading (a test knows what it wrote). */
+export type AuditEntry = Omit<PublicAuditEntry, "changes"> & { changes: Record<string, any> };
 
-/** A transaction request body as the API takes it. */
-export interface Movement {
-  item_id: string;
-  type: string;
-  quantity: number;
-  reason?: string | null;
-  note?: string | null;
-  reference?: string | null;
-  expected_quantity?: number | null;
-}
-
-export const postTransaction = (api: Api, body: Movement | Record<string, unknown>) => api.post("/v1/transactions", body);
+/** POST /v1/transactions with a body as the API takes it, or any other (for the error cases). */
+export const postTransaction = (api: Api, body: NewTransaction | Record<string, unknown>) => api.post("/v1/transactions", body);
 export const postBatch = (api: Api, transactions: unknown[]) => api.post("/v1/transactions/batch", { transactions });
 
 /** `?a=1&b=2` from an object (empty string for none). */
@@ -131,12 +99,6 @@ export async function auditRows(itemId: string): Promise<StoredAuditRow[]> {
     .bind(itemId)
     .all<StoredAuditRow>();
   return results;
-}
-
-/** The item's stored quantity (trashed items included), or null if there is no such row. */
-export async function storedQuantity(itemId: string): Promise<number | null> {
-  const row = await env.DB.prepare("SELECT quantity FROM items WHERE id = ?").bind(itemId).first<{ quantity: number }>();
-  return row?.quantity ?? null;
 }
 
 export interface Balance {
