@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { toItem } from "../domain/items.ts";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import type { Page } from "../lib/pagination.ts";
@@ -11,27 +11,39 @@ export function startOfUtcDay(now = nowMs()): string {
   return new Date(now - (now % DAY_MS)).toISOString();
 }
 
+/** Which of a company's items a walk covers: the live ones, or every row (live and trashed). */
+type ItemScope = "live" | "all";
+
+/** Up to `limit` of the company's items after rowid `afterSeq`, in rowid order. */
+export function itemPage(db: Database, companyId: string, scope: ItemScope, afterSeq: number, limit: number) {
+  return db
+    .select()
+    .from(items)
+    .where(and(eq(items.companyId, companyId), gt(items.seq, afterSeq), scope === "live" ? isNull(items.deletedAt) : undefined))
+    .orderBy(asc(items.seq))
+    .limit(limit);
+}
+
+/** The company's items page by page in rowid order (empty pages are not answered). */
+export async function* itemPages(db: Database, companyId: string, scope: ItemScope, pageSize = 1000) {
+  for (let after = 0; ; ) {
+    const page = await itemPage(db, companyId, scope, after, pageSize);
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    after = page.at(-1)!.seq;
+  }
+}
+
 /** Pages of the company's live items in rowid order, as their public objects. */
 export async function* liveItemPages(db: Database, companyId: string, pageSize = 1000) {
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(items)
-      .where(and(eq(items.companyId, companyId), gt(items.seq, after), sql`${items.deletedAt} IS NULL`))
-      .orderBy(asc(items.seq))
-      .limit(pageSize);
-    if (rows.length === 0) return;
-    yield rows.map(toItem);
-    after = rows.at(-1)!.seq;
-  }
+  for await (const page of itemPages(db, companyId, "live", pageSize)) yield page.map(toItem);
 }
 
 export async function countLiveItems(db: Database, companyId: string): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(items)
-    .where(and(eq(items.companyId, companyId), sql`${items.deletedAt} IS NULL`));
+    .where(and(eq(items.companyId, companyId), isNull(items.deletedAt)));
   return row?.n ?? 0;
 }
 
