@@ -4,7 +4,8 @@ import { createDatabase } from "../../../src/db/client.ts";
 import { findSnapshot, insertRestore } from "../../../src/db/snapshots.ts";
 import { newId } from "../../../src/lib/ids.ts";
 import { nowIso } from "../../../src/lib/clock.ts";
-import { runRestoreStep, toRestore } from "../../../src/snapshots/restore.ts";
+import { APPLY_CHUNK } from "../../../src/items/apply-items.ts";
+import { runRestoreStep, toRestore, TRASH_PAGE } from "../../../src/snapshots/restore.ts";
 import { createServices } from "../../../src/services/index.ts";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
 import { client } from "../../helpers/http.ts";
@@ -19,13 +20,10 @@ import {
   trashedIds,
 } from "../../helpers/snapshots.ts";
 
-// API.md §10: a restore that cannot finish in one go continues step by step, shows where it is,
-// and can be run again safely. `runRestoreStep(createServices(env), id, 0)` does the least a step may do: one page
-// of the trash phase or one chunk of the apply phase.
-
-/** Pages the trash phase walks, and snapshot items the apply phase writes per step (restore.ts). */
-const TRASH_PAGE = 200;
-const APPLY_CHUNK = 90;
+// A restore that cannot finish in one go continues step by step, shows where it is, and can be
+// run again safely. `runRestoreStep(createServices(env), id, 0)` does the least a step may do: one
+// page of the trash phase (TRASH_PAGE live items) or one chunk of the apply phase (APPLY_CHUNK
+// snapshot items).
 
 /** A restore row made the way start-restore.ts makes it (the pre_restore snapshot is not needed here). */
 async function newRestore(co: TestCompany, snapshotId: string): Promise<string> {
@@ -87,7 +85,7 @@ describe("a restore in steps", () => {
     ]);
     const restoreId = await newRestore(co, snapshot.id);
 
-    // Trash phase: 530 live items, walked in pages of 200 by rowid; the cursor is the last rowid.
+    // Trash phase: 530 live items, walked in pages of TRASH_PAGE by rowid; the cursor is the last rowid.
     const trashSteps = [];
     for (let i = 0; i < Math.ceil(530 / TRASH_PAGE); i++) trashSteps.push(await step(restoreId));
     expect(trashSteps.map((s) => [s.status, s.phase])).toEqual([
@@ -97,19 +95,18 @@ describe("a restore in steps", () => {
     ]);
     expect(trashSteps[1]!.cursor).toBeGreaterThan(trashSteps[0]!.cursor);
     expect(trashSteps[2]!.cursor).toBe(0);
-    // The first 200 live rows are 200 kept ones (none trashed); the next page reaches the added ones.
-    expect(trashSteps.map((s) => s.items_trashed)).toEqual([0, 120, 250]);
+    // The 280 live kept items come first by rowid, then the 250 added: the first page holds kept
+    // ones only (none trashed), the next reaches the added ones.
+    expect(trashSteps.map((s) => s.items_trashed)).toEqual([0, 2 * TRASH_PAGE - 280, 250]);
     expect(await trashedIds(co.companyId)).toEqual([...kept.slice(0, 20), ...added].sort());
 
-    // Apply phase: the 300 snapshot items in chunks of 90; items_processed is the cursor.
+    // Apply phase: the 300 snapshot items in chunks of APPLY_CHUNK; items_processed is the cursor.
     const applySteps = [];
     for (let i = 0; i < Math.ceil(300 / APPLY_CHUNK); i++) applySteps.push(await step(restoreId));
-    expect(applySteps.map((s) => [s.status, s.items_processed, s.cursor])).toEqual([
-      ["running", 90, 90],
-      ["running", 180, 180],
-      ["running", 270, 270],
-      ["complete", 300, 300],
-    ]);
+    const chunkEnds = applySteps.map((_, i) => Math.min((i + 1) * APPLY_CHUNK, 300));
+    expect(applySteps.map((s) => [s.status, s.items_processed, s.cursor])).toEqual(
+      chunkEnds.map((end) => [end === 300 ? "complete" : "running", end, end]),
+    );
     expect(applySteps.at(-1)).toMatchObject({
       items_total: 300,
       items_updated: 32,
@@ -151,20 +148,20 @@ describe("a restore in steps", () => {
 
     expect(await step(restoreId)).toMatchObject({ status: "running", phase: "trash", items_trashed: 0 });
     expect(await step(restoreId)).toMatchObject({ status: "running", phase: "apply", cursor: 0, items_trashed: 1 });
-    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: 90, items_updated: 90 });
+    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: APPLY_CHUNK, items_updated: APPLY_CHUNK });
     const afterFirstChunk = await rowCounts(co.companyId);
 
     // As if the step's progress had not been saved: the first chunk is applied again.
     await env.DB.prepare("UPDATE snapshot_restores SET cursor = 0, items_processed = 0, items_updated = 0 WHERE id = ?")
       .bind(restoreId)
       .run();
-    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: 90, items_updated: 0 });
+    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: APPLY_CHUNK, items_updated: 0 });
     expect(await rowCounts(co.companyId)).toEqual(afterFirstChunk);
 
     let last;
     do last = await step(restoreId);
     while (last.status === "running");
-    expect(last).toMatchObject({ status: "complete", items_processed: 200, items_updated: 110 });
+    expect(last).toMatchObject({ status: "complete", items_processed: 200, items_updated: 200 - APPLY_CHUNK });
     expect(await liveItems(co.companyId)).toEqual(atSnapshot);
     expect(await ledgerMismatches(co.companyId)).toEqual([]);
     // One `restore` ledger row per item, each taking back the 5 received.
@@ -208,22 +205,24 @@ describe("a restore in steps", () => {
   it("stops and says so when an item created during the restore holds a SKU it needs", async () => {
     const co = await createCompany("enterprise");
     const api = client(co.apiKey);
-    const ids = await seedLedgeredItems(co, 120);
+    const ids = await seedLedgeredItems(co, APPLY_CHUNK + 30);
+    // An item of the second chunk.
+    const trashed = ids[APPLY_CHUNK + 10]!;
     const snapshot = await takeSnapshot(api);
-    const sku = (await liveItems(co.companyId)).find((item) => item.id === ids[100])!.sku;
-    await env.DB.prepare("UPDATE items SET deleted_at = ? WHERE id = ?").bind(nowIso(), ids[100]).run();
+    const sku = (await liveItems(co.companyId)).find((item) => item.id === trashed)!.sku;
+    await env.DB.prepare("UPDATE items SET deleted_at = ? WHERE id = ?").bind(nowIso(), trashed).run();
     const restoreId = await newRestore(co, snapshot.id);
 
     expect(await step(restoreId)).toMatchObject({ status: "running", phase: "apply" });
-    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: 90 });
+    expect(await step(restoreId)).toMatchObject({ status: "running", items_processed: APPLY_CHUNK });
     // The trash phase is over: a user now creates an item with the SKU of a trashed snapshot item.
     const newcomer = await createItem(api, { name: "Newcomer", sku });
     const failed = await step(restoreId);
     expect(failed).toMatchObject({
       status: "failed",
-      items_processed: 90,
-      cursor: 90,
-      error: "Stopped after 90 items: Another live item already has this SKU.",
+      items_processed: APPLY_CHUNK,
+      cursor: APPLY_CHUNK,
+      error: `Stopped after ${APPLY_CHUNK} items: Another live item already has this SKU.`,
       completed_at: expect.any(String),
     });
     // It stays failed (a later step does nothing), and the API shows why.
@@ -232,7 +231,7 @@ describe("a restore in steps", () => {
     expect(shown.body).toMatchObject({ status: "failed", error: failed.error });
     // The failed chunk wrote nothing: the newcomer keeps its SKU, the trashed item stays trashed.
     expect((await api.get(`/v1/items/${newcomer.id}`)).body.sku).toBe(sku);
-    expect((await api.get(`/v1/items/${ids[100]}`)).status).toBe(404);
+    expect((await api.get(`/v1/items/${trashed}`)).status).toBe(404);
     expect(await ledgerMismatches(co.companyId)).toEqual([]);
   });
 
