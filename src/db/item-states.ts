@@ -3,7 +3,7 @@
 // to, and the statements that create an item, update it or bring it back from the trash, with its
 // ledger row and its audit entry.
 import { and, eq, inArray, sum, type SQLWrapper } from "drizzle-orm";
-import type { CurrentItem, ItemPlan, ItemTarget } from "../domain/item-plan.ts";
+import type { CurrentItem, ItemAction, ItemPlan, ItemTarget } from "../domain/item-plan.ts";
 import { EDITABLE, toItem, type ItemChanges, type NewItem, type PublicItem } from "../domain/items.ts";
 import { newId } from "../lib/ids.ts";
 import { auditEntry, auditItemChange, type Actor, type AuditInput } from "./audit.ts";
@@ -47,12 +47,15 @@ export function currentItem(row: ItemRow): CurrentItem {
   return { ...toItem(row), trashed: row.deletedAt !== null };
 }
 
-/** How the changes are recorded: the ledger row type of a quantity difference, the audit action. */
+/**
+ * How the changes are recorded: the ledger row type (and reason, reference) of a quantity
+ * difference, and the audit action of an item created, updated or brought back from the trash.
+ */
 export interface ItemChangeRecord {
   movementType: TransactionType;
   reason?: string | null;
   reference?: string | null;
-  auditAction: AuditInput["action"];
+  auditActions: Record<ItemAction, AuditInput["action"]>;
 }
 
 /** The fields `target` sets. */
@@ -107,7 +110,7 @@ export function createItemStatements(
     }),
     ...(transactionId ? movementStatements(db, actor, movementTo(item.id, item.quantity, record), transactionId, now, false) : []),
     auditEntry(db, actor, {
-      action: record.auditAction,
+      action: record.auditActions.create,
       resourceType: "item",
       resourceId: item.id,
       itemId: item.id,
@@ -136,11 +139,12 @@ export function changeItemStatements(
 ): SQLWrapper[] {
   const id = current.id;
   const transactionId = target.quantity !== undefined && target.quantity !== current.quantity ? newId("txn") : null;
+  const action = record.auditActions[current.deletedAt === null ? "update" : "restore"];
   const audited = current.deletedAt === null ? changes : { ...toItem(current), ...definedFields(target), updated_at: now };
   const statements: SQLWrapper[] = [
     auditItemChange(
       actor,
-      { action: record.auditAction, resourceType: "item", resourceId: id, changes: audited, transactionId, createdAt: now },
+      { action, resourceType: "item", resourceId: id, changes: audited, transactionId, createdAt: now },
       current.version,
     ),
     db

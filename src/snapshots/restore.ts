@@ -25,7 +25,10 @@ const CHUNKS_PER_STEP = 150;
 const SAMPLE_SIZE = 10;
 
 /** A restore's changes: quantity differences are `restore` ledger rows, every change a `restore` entry. */
-const RESTORE_RECORD: ItemChangeRecord = { movementType: "restore", auditAction: "restore" };
+const RESTORE_RECORD: ItemChangeRecord = {
+  movementType: "restore",
+  auditActions: { create: "restore", update: "restore", restore: "restore" },
+};
 
 function isItemLine(line: Record<string, unknown>): boolean {
   return typeof line.id === "string" && typeof line.sku === "string" && typeof line.quantity === "number";
