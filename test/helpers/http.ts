@@ -1,4 +1,5 @@
 import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
 
 export const BASE = "https://api.test";
 
@@ -35,4 +36,27 @@ export function client(key: string) {
     patch: (path: string, body: unknown) => callJson("PATCH", path, { key, body }),
     delete: (path: string) => callJson("DELETE", path, { key }),
   };
+}
+
+export const REQUEST_ID = /^req_[0-9A-Za-z]{20,}$/;
+/**
+ * Asserts the contract's error body: status, code, field, a message for people and the
+ * `Request-Id` header repeated in the body.
+ */
+export function expectApiError(
+  response: { status: number; headers: Headers; body: any },
+  status: number,
+  code: string,
+  field: string | null = null,
+): void {
+  const requestId = response.headers.get("Request-Id");
+  expect(requestId).toMatch(REQUEST_ID);
+  expect(response.body).toEqual({
+    error: { code, message: expect.any(String), field, request_id: requestId },
+  });
+  expect(response.status).toBe(status);
+  const message: string = response.body.error.message;
+  expect(message.length).toBeGreaterThan(0);
+  expect(message).not.toMatch(/SQL|constraint|stack|\bat .*\.ts:\d+/i);
+  if (field !== null && code === "invalid_request") expect(message).toContain(field);
 }

@@ -19,8 +19,7 @@ import type { Role } from "../../src/db/schema.ts";
 import { generateApiKey } from "../../src/lib/api-key-format.ts";
 import { newId, type IdPrefix } from "../../src/lib/ids.ts";
 import { createCompany, createKey, type TestCompany } from "./factories.ts";
-import { call } from "./http.ts";
-import { expectApiError } from "./items.ts";
+import { call, expectApiError } from "./http.ts";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 

@@ -4,8 +4,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { foldCase } from "../../src/lib/case-fold.ts";
 import { createCompany } from "../helpers/factories.ts";
-import { client } from "../helpers/http.ts";
-import { createItem, expectApiError, ids, listItems } from "../helpers/items.ts";
+import { client, expectApiError } from "../helpers/http.ts";
+import { createItem, ids, listItems } from "../helpers/items.ts";
 import { createOrder } from "../helpers/orders.ts";
 
 describe("foldCase", () => {

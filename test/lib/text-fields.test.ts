@@ -2,8 +2,8 @@
 // characters (tab and newline allowed in notes) — with 400 naming the field, and stores nothing.
 import { describe, expect, it } from "vitest";
 import { createCompany } from "../helpers/factories.ts";
-import { call, client } from "../helpers/http.ts";
-import { createItem, expectApiError, uniqueSku, type Api } from "../helpers/items.ts";
+import { call, client, expectApiError } from "../helpers/http.ts";
+import { createItem, uniqueSku, type Api } from "../helpers/items.ts";
 import { uniqueEmail } from "../helpers/keys.ts";
 import { companyState } from "../helpers/ledger.ts";
 import { createOrder } from "../helpers/orders.ts";

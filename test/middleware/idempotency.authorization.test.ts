@@ -4,8 +4,8 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { DAY_MS, setClock } from "../../src/lib/clock.ts";
 import { createCompany, createKey, type TestCompany } from "../helpers/factories.ts";
-import { callJson } from "../helpers/http.ts";
-import { at, expectApiError } from "../helpers/items.ts";
+import { callJson, expectApiError } from "../helpers/http.ts";
+import { at } from "../helpers/items.ts";
 import { uniqueEmail } from "../helpers/keys.ts";
 
 afterEach(() => setClock(null));

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DAY_MS, setClock } from "../../src/lib/clock.ts";
 import { sha256Hex } from "../../src/lib/sha256.ts";
 import { createCompany, type TestCompany } from "../helpers/factories.ts";
-import { call, client } from "../helpers/http.ts";
-import { at, createItem, expectApiError, uniqueSku } from "../helpers/items.ts";
+import { call, client, expectApiError } from "../helpers/http.ts";
+import { at, createItem, uniqueSku } from "../helpers/items.ts";
 import { companyState, ledgerRows } from "../helpers/ledger.ts";
 
 afterEach(() => setClock(null));

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { newApiKey } from "../../../src/db/provisioning.ts";
 import { DAY_MS, setClock } from "../../../src/lib/clock.ts";
 import { createCompany, createKey, run, type TestCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { expectApiError, ids } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { ids } from "../../helpers/items.ts";
 import { auditRows, createApiKey, createUser, keyRow } from "../../helpers/keys.ts";
 
 afterEach(() => setClock(null));

@@ -4,8 +4,8 @@ import { newApiKey, newUser, setPlanStatement } from "../../../src/db/provisioni
 import { DAY_MS, setClock } from "../../../src/lib/clock.ts";
 import type { PlanName } from "../../../src/plans.ts";
 import { createCompany, createKey, run } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { at, createItem, expectApiError, REQUEST_ID, type Api } from "../../helpers/items.ts";
+import { client, expectApiError, REQUEST_ID } from "../../helpers/http.ts";
+import { at, createItem, type Api } from "../../helpers/items.ts";
 import {
   companyState,
   EVT_ID,

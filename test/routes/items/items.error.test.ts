@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany } from "../../helpers/factories.ts";
-import { call, callJson, client } from "../../helpers/http.ts";
-import { createItem, expectApiError, ids, listItems } from "../../helpers/items.ts";
+import { call, callJson, client, expectApiError } from "../../helpers/http.ts";
+import { createItem, ids, listItems } from "../../helpers/items.ts";
 
 async function setup() {
   const company = await createCompany();

@@ -2,19 +2,8 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../../src/lib/clock.ts";
 import { createCompany, createKey } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import {
-  at,
-  createItem,
-  expectItemShape,
-  ids,
-  ISO_UTC,
-  listItems,
-  newestFirst,
-  REQUEST_ID,
-  seedItems,
-  uniqueSku,
-} from "../../helpers/items.ts";
+import { client, REQUEST_ID } from "../../helpers/http.ts";
+import { at, createItem, expectItemShape, ids, ISO_UTC, listItems, newestFirst, seedItems, uniqueSku } from "../../helpers/items.ts";
 
 afterEach(() => setClock(null));
 

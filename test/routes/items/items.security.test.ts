@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError, ids, listItems, uniqueSku, type Item } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem, ids, listItems, uniqueSku, type Item } from "../../helpers/items.ts";
 import { companyData, runCommonRouteTests, shapeOf, type Fixture } from "../../helpers/security.ts";
 
 const SECRET_ITEM = {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DAY_MS, setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { at, createItem, expectApiError, ids, ISO_UTC, listItems } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { at, createItem, ids, ISO_UTC, listItems } from "../../helpers/items.ts";
 
 afterEach(() => setClock(null));
 

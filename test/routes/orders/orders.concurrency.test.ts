@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError, type Api } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem, type Api } from "../../helpers/items.ts";
 import { createOrder, type Order } from "../../helpers/orders.ts";
 
 // Real concurrent requests (Promise.all of many fetches) against one company.

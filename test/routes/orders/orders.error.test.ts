@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany } from "../../helpers/factories.ts";
-import { callJson, client } from "../../helpers/http.ts";
-import { createItem, expectApiError, type Api } from "../../helpers/items.ts";
+import { callJson, client, expectApiError } from "../../helpers/http.ts";
+import { createItem, type Api } from "../../helpers/items.ts";
 import { createOrder, MISSING_ORDER, orderForTwoItems, orderIn } from "../../helpers/orders.ts";
 
 async function setup() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
-import { callJson, client } from "../../helpers/http.ts";
-import { expectApiError, ids } from "../../helpers/items.ts";
+import { callJson, client, expectApiError } from "../../helpers/http.ts";
+import { ids } from "../../helpers/items.ts";
 import { MISSING_ORDER, orderForTwoItems, orderIn, type Order } from "../../helpers/orders.ts";
 import { runCommonRouteTests, type Fixture } from "../../helpers/security.ts";
 

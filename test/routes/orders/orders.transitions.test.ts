@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { at, expectApiError, type Api } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { at, type Api } from "../../helpers/items.ts";
 import { orderIn, type Order } from "../../helpers/orders.ts";
 
 // The state machine: draft → submitted → partially_received → received, and cancelled from draft

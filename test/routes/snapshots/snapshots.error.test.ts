@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../../src/lib/ids.ts";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
-import { callJson, client } from "../../helpers/http.ts";
-import { createItem, expectApiError } from "../../helpers/items.ts";
+import { callJson, client, expectApiError } from "../../helpers/http.ts";
+import { createItem } from "../../helpers/items.ts";
 import { MISSING_SNAPSHOT, rowCounts, takeSnapshot } from "../../helpers/snapshots.ts";
 
 // Requests the snapshot routes refuse, and snapshots that cannot be downloaded or restored.

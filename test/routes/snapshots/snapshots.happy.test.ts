@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
-import { call, client } from "../../helpers/http.ts";
-import { createItem, expectApiError, type Item } from "../../helpers/items.ts";
+import { call, client, expectApiError } from "../../helpers/http.ts";
+import { createItem, type Item } from "../../helpers/items.ts";
 import {
   expectSnapshotShape,
   gunzipLines,

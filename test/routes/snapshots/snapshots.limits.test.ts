@@ -4,8 +4,8 @@ import { DAY_MS, setClock } from "../../../src/lib/clock.ts";
 import { newId } from "../../../src/lib/ids.ts";
 import { PLANS, type PlanName } from "../../../src/plans.ts";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem } from "../../helpers/items.ts";
 import { expectSnapshotShape, restoreSnapshot, rowCounts, takeSnapshot } from "../../helpers/snapshots.ts";
 
 // Each plan allows so many manual snapshots and restores a UTC day, counted per company (then 429

@@ -8,8 +8,8 @@ import { APPLY_CHUNK } from "../../../src/items/apply-items.ts";
 import { runRestoreStep, toRestore, TRASH_PAGE } from "../../../src/snapshots/restore.ts";
 import { createServices } from "../../../src/services/index.ts";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem } from "../../helpers/items.ts";
 import {
   ledgerMismatches,
   liveItems,

@@ -4,8 +4,8 @@ import { createDatabase } from "../../../src/db/client.ts";
 import { purgeTrashedItems } from "../../../src/db/items.ts";
 import { DAY_MS, setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError, type Api } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem, type Api } from "../../helpers/items.ts";
 import { auditRows } from "../../helpers/keys.ts";
 import {
   ledgerMismatches,

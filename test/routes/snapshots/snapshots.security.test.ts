@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany, type TestCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem } from "../../helpers/items.ts";
 import { runCommonRouteTests, type Fixture } from "../../helpers/security.ts";
 import {
   MISSING_SNAPSHOT,

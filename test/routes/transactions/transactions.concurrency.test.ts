@@ -8,8 +8,8 @@ import { createDatabase } from "../../../src/db/client.ts";
 import { recordMovements } from "../../../src/db/transactions.ts";
 import { newId } from "../../../src/lib/ids.ts";
 import { createCompany, createKey } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem } from "../../helpers/items.ts";
 import { auditRows, companyState, ledgerRows, postBatch, postTransaction, type LedgerRow } from "../../helpers/ledger.ts";
 
 function tally(statuses: number[]): Record<number, number> {

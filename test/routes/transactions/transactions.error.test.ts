@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany, createKey } from "../../helpers/factories.ts";
-import { callJson, client } from "../../helpers/http.ts";
-import { createItem, expectApiError, seedItems, type Api } from "../../helpers/items.ts";
+import { callJson, client, expectApiError } from "../../helpers/http.ts";
+import { createItem, seedItems, type Api } from "../../helpers/items.ts";
 import { companyState, postBatch, postTransaction, qs } from "../../helpers/ledger.ts";
 
 async function setup() {

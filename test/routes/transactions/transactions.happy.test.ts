@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { at, createItem, REQUEST_ID, type Api } from "../../helpers/items.ts";
+import { client, REQUEST_ID } from "../../helpers/http.ts";
+import { at, createItem, type Api } from "../../helpers/items.ts";
 import {
   balances,
   expectTransactionShape,

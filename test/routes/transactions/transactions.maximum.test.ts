@@ -2,8 +2,8 @@
 // naming the quantity, and nothing changes.
 import { describe, expect, it } from "vitest";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { createItem, expectApiError } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { createItem } from "../../helpers/items.ts";
 import { companyState, postBatch, postTransaction } from "../../helpers/ledger.ts";
 import { createOrder } from "../../helpers/orders.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCompany } from "../../helpers/factories.ts";
-import { client } from "../../helpers/http.ts";
-import { expectApiError, ids } from "../../helpers/items.ts";
+import { client, expectApiError } from "../../helpers/http.ts";
+import { ids } from "../../helpers/items.ts";
 import { auditRows, createUser, expectUserShape, uniqueEmail } from "../../helpers/keys.ts";
 
 async function admin() {
