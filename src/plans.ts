@@ -1,4 +1,4 @@
-// The one table of plan numbers (API.md §3). Rate limits, retention and snapshot limits read it.
+// The one table of plan numbers. Rate limits, retention, snapshot limits and import sizes read it.
 export const PLAN_NAMES = ["starter", "professional", "enterprise"] as const;
 export type PlanName = (typeof PLAN_NAMES)[number];
 

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DomainError, type DomainErrorCode } from "../domain/errors.ts";
 import { nowMs } from "./clock.ts";
 
-// Every error code of the contract (API.md §1) and the status it answers with.
+// Every error code of the contract and the status it answers with.
 export const STATUS_BY_CODE = {
   invalid_request: 400,
   invalid_json: 400,
