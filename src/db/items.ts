@@ -197,8 +197,18 @@ export async function restoreTrashedItem(db: Database, actor: Actor, id: string)
 }
 
 /**
+ * The key that starts each of a company's terms in items_fts: its id in hex (FTS5 folds case, the
+ * ids do not), then `x`, which no hex digit is, so that no key starts another. The triggers of
+ * migration 0008 write it as lower(hex(company_id)) || 'x'.
+ */
+function searchKey(companyId: string): string {
+  return Array.from(new TextEncoder().encode(companyId), (byte) => byte.toString(16).padStart(2, "0")).join("") + "x";
+}
+
+/**
  * The ids (as rowids) of live items matching `search`: name words by prefix through FTS5, SKU by
- * prefix and barcode by prefix, each through its own index. A UNION of three index look-ups.
+ * prefix and barcode by prefix, each through its own index. A UNION of three index look-ups. Every
+ * FTS5 term starts with the company's key, so a word prefix reads only that company's terms.
  */
 function searchMatches(companyId: string, search: string): SQL {
   const prefixEnd = "\u{10FFFF}";
@@ -211,7 +221,8 @@ function searchMatches(companyId: string, search: string): SQL {
   ];
   const words = search.match(/[\p{L}\p{N}]+/gu);
   if (words) {
-    const query = words.map((word) => `"${word}"*`).join(" AND ");
+    const key = searchKey(companyId);
+    const query = words.map((word) => `"${key}${word}"*`).join(" AND ");
     branches.push(sql`SELECT rowid AS seq FROM items_fts WHERE items_fts MATCH ${query}`);
   }
   return sql.join(branches, sql` UNION `);

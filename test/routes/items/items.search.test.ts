@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createDatabase } from "../../../src/db/client.ts";
+import { drizzle } from "drizzle-orm/d1";
 import { liveItemsQueries, type ItemFilters } from "../../../src/db/items.ts";
 import { createCompany } from "../../helpers/factories.ts";
 import { client } from "../../helpers/http.ts";
@@ -144,6 +144,69 @@ describe("search", () => {
     expect(await found(api, { low_stock: "true" })).toEqual(new Set());
   });
 
+  it("indexes a company's words under terms of its own, so that a search reads no other company's", async () => {
+    const mine = await createCompany();
+    const other = await createCompany();
+    await createItem(client(mine.apiKey), { name: "Blue Widget", sku: "BW-1" });
+    await createItem(client(other.apiKey), { name: "Blue Widget", sku: "BW-1" });
+    await createItem(client(other.apiKey), { name: "Widget Large", sku: "WL-1" });
+    await env.DB.exec("CREATE VIRTUAL TABLE IF NOT EXISTS test_items_fts_terms USING fts5vocab(items_fts, 'row')");
+    // The key of migration 0008: the company id in hex, then "x".
+    const key = (companyId: string) => Buffer.from(companyId).toString("hex") + "x";
+    const terms = async (prefix: string) => {
+      const { results } = await env.DB.prepare(
+        "SELECT term, doc FROM test_items_fts_terms WHERE term >= ? AND term < ? ORDER BY term",
+      )
+        .bind(prefix, prefix + "\u{10FFFF}")
+        .all<{ term: string; doc: number }>();
+      return results;
+    };
+    expect(await terms(key(mine.companyId))).toEqual([
+      { term: `${key(mine.companyId)}blue`, doc: 1 },
+      { term: `${key(mine.companyId)}widget`, doc: 1 },
+    ]);
+    expect(await terms(key(other.companyId))).toEqual([
+      { term: `${key(other.companyId)}blue`, doc: 1 },
+      { term: `${key(other.companyId)}large`, doc: 1 },
+      { term: `${key(other.companyId)}widget`, doc: 2 },
+    ]);
+    // No term without a company's key: the plain word has no postings at all.
+    expect(await terms("widget")).toEqual([]);
+  });
+
+  it("indexes the items that existed before search was per company (migration 0008 rebuilds it)", async () => {
+    const { api } = await setup();
+    const widget = await createItem(api, { name: "Café Widget", sku: "CW-1" });
+    const renamed = await createItem(api, { name: "Old Name", sku: "ON-1" });
+    expect((await api.patch(`/v1/items/${renamed.id}`, { name: "Blue Widget" })).status).toBe(200);
+    await createItem(api, { name: "Gadget", sku: "GD-1" });
+    expect((await api.delete(`/v1/items/${(await createItem(api, { name: "Widget gone" })).id}`)).status).toBe(204);
+
+    // Back to the index of migration 0001 (which the items' rows do not depend on), then 0008 again.
+    const migration = (name: string) => env.TEST_MIGRATIONS.find((m) => m.name.startsWith(name))!.queries;
+    await env.DB.batch(
+      [
+        "DROP TRIGGER items_fts_after_insert",
+        "DROP TRIGGER items_fts_after_delete",
+        "DROP TRIGGER items_fts_after_update",
+        "DROP TABLE items_fts",
+        "DROP TABLE items_fts_word_terms",
+        "DROP TABLE items_fts_words",
+        ...migration("0001_"),
+        "INSERT INTO items_fts(items_fts) VALUES ('rebuild')",
+        ...migration("0008_"),
+      ].map((query) => env.DB.prepare(query)),
+    );
+
+    expect(await found(api, { search: "wid" })).toEqual(idSet(widget, renamed));
+    expect(await found(api, { search: "cafe wid" })).toEqual(idSet(widget));
+    expect(await found(api, { search: "old" })).toEqual(new Set());
+    // The words table is left empty, and the triggers work on the rebuilt index.
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM items_fts_word_terms").first())?.n).toBe(0);
+    const later = await createItem(api, { name: "Widget Later", sku: "WL-1" });
+    expect(await found(api, { search: "wid" })).toEqual(idSet(widget, renamed, later));
+  });
+
   it("counts and pages the matches, newest first", async () => {
     const { company, api } = await setup();
     const seeded = await seedItems(
@@ -249,7 +312,7 @@ describe("query plans", () => {
 
   /** The EXPLAIN QUERY PLAN steps of the statements GET /v1/items runs for `filter`. */
   async function plans(companyId: string, filter: ItemFilters) {
-    const queries = liveItemsQueries(createDatabase(env.DB), companyId, filter, { limit: 20, offset: 20 });
+    const queries = liveItemsQueries(drizzle(env.DB), companyId, filter, { limit: 20, offset: 20 });
     const out = [];
     // Both are drizzle queries; the page's total is typed only as something a batch can run.
     for (const query of [queries.rows, queries.total] as (typeof queries.rows)[]) {
