@@ -31,15 +31,21 @@ interface Counts {
 }
 
 const COUNTS_KEY = "counts";
+/** How long counts may stay unwritten: at most this much is lost if the object is evicted. */
+export const FLUSH_MS = 1_000;
 
 /**
  * Fixed-window counters for one API key (or one client address): a minute aligned to the clock
- * minute and a day aligned to 00:00 UTC. A Durable Object handles one call at a time, so counting
- * is exact under concurrency. The counts are written on every request that is let through (one
- * small write) so that they survive the object being evicted; refused requests write nothing.
+ * minute and a day aligned to 00:00 UTC. A Durable Object handles one call at a time and `hit`
+ * never awaits, so counting in memory is exact under concurrency. No answer waits on a storage
+ * write: the first request let through after a write sets an alarm `FLUSH_MS` ahead, and the alarm
+ * writes the latest counts (unconfirmed, so it holds up no answer either). An eviction loses at
+ * most the counts of that last second; refused requests write nothing.
  */
 export class RateLimiter extends DurableObject<Env> {
   #counts: Counts | undefined;
+  /** Requests were let through since the last write, and an alarm is set to write them. */
+  #unwritten = false;
 
   /** Counts one request at `now` (epoch ms, from the caller's clock) unless a window is full. */
   hit(now: number, limits: Limits): LimitDecision {
@@ -67,7 +73,10 @@ export class RateLimiter extends DurableObject<Env> {
     if (exceeded === null) {
       counts.minuteCount += 1;
       counts.dayCount += 1;
-      this.ctx.storage.kv.put(COUNTS_KEY, counts);
+      if (!this.#unwritten) {
+        this.#unwritten = true;
+        void this.ctx.storage.setAlarm(Date.now() + FLUSH_MS, { allowUnconfirmed: true });
+      }
     }
     this.#counts = counts;
 
@@ -85,5 +94,12 @@ export class RateLimiter extends DurableObject<Env> {
         resetAt: dayStart + DAY_MS,
       },
     };
+  }
+
+  /** Writes the counts let through since the last write (after an eviction there are none). */
+  override alarm(): void {
+    if (!this.#unwritten || this.#counts === undefined) return;
+    this.#unwritten = false;
+    void this.ctx.storage.put(COUNTS_KEY, this.#counts, { allowUnconfirmed: true });
   }
 }

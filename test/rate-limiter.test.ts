@@ -1,11 +1,14 @@
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { FLUSH_MS } from "../src/rate-limiter.ts";
 
 const T = Date.parse("2026-03-10T12:34:20Z");
 const MINUTE_END = Date.parse("2026-03-10T12:35:00Z");
 const DAY_END = Date.parse("2026-03-11T00:00:00Z");
 let n = 0;
 const limiter = () => env.RATE_LIMITER.getByName(`test-${++n}`);
+type Stub = ReturnType<typeof limiter>;
+const stored = (stub: Stub) => runInDurableObject(stub, (_instance, state) => state.storage.kv.get("counts"));
 
 describe("RateLimiter", () => {
   it("lets exactly perMinute requests through in a clock minute, then refuses, then resets", async () => {
@@ -49,12 +52,54 @@ describe("RateLimiter", () => {
     const stub = limiter();
     const limits = { perMinute: 10, perDay: 100 };
     for (let i = 0; i < 7; i++) await stub.hit(T, limits);
+    // The write that the first of them scheduled, at most FLUSH_MS later.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     await evictDurableObject(stub);
     const after = await stub.hit(T + 1, limits);
     expect(after.minute.remaining).toBe(2);
     expect(after.day.remaining).toBe(92);
-    const stored = await runInDurableObject(stub, (_instance, state) => state.storage.kv.get("counts"));
-    expect(stored).toMatchObject({ minuteCount: 8, dayCount: 8 });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 8, dayCount: 8 });
+  });
+
+  it("answers before writing: one alarm at most FLUSH_MS ahead writes a burst's counts", async () => {
+    const stub = limiter();
+    const limits = { perMinute: 100, perDay: 1_000 };
+    const before = Date.now();
+    await stub.hit(T, limits);
+    const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarmAt).toBeGreaterThanOrEqual(before + FLUSH_MS);
+    expect(alarmAt).toBeLessThanOrEqual(Date.now() + FLUSH_MS);
+    for (let i = 0; i < 19; i++) await stub.hit(T + i, limits);
+    expect(await stored(stub)).toBeUndefined();
+    // The burst did not move the alarm on: the first count of it is written within FLUSH_MS.
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(alarmAt);
+
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 20, dayCount: 20 });
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
+    // Refused requests change nothing to write, so they set no alarm.
+    await stub.hit(T, { perMinute: 20, perDay: 1_000 });
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    // The next request let through sets the next one.
+    await stub.hit(T, limits);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 21, dayCount: 21 });
+  });
+
+  it("loses at most the counts not yet written when it is evicted before its alarm", async () => {
+    const stub = limiter();
+    const limits = { perMinute: 100, perDay: 1_000 };
+    for (let i = 0; i < 5; i++) await stub.hit(T, limits);
+    await runDurableObjectAlarm(stub);
+    for (let i = 0; i < 3; i++) await stub.hit(T, limits);
+    await evictDurableObject(stub);
+    // The alarm those three set wakes an object with nothing unwritten: it keeps what is stored.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 5, dayCount: 5 });
+    const after = await stub.hit(T, limits);
+    expect(after.minute.remaining).toBe(100 - 6);
+    expect(after.day.remaining).toBe(1_000 - 6);
   });
 
   it("counts exactly under 100 concurrent calls", async () => {
@@ -64,5 +109,11 @@ describe("RateLimiter", () => {
     );
     expect(decisions.filter((d) => d.allowed)).toHaveLength(60);
     expect(decisions.filter((d) => d.exceeded === "minute")).toHaveLength(40);
+    expect(decisions.map((d) => d.minute.remaining).sort((a, b) => a! - b!)).toEqual([
+      ...Array<number>(41).fill(0),
+      ...Array.from({ length: 59 }, (_, i) => i + 1),
+    ]);
+    await runDurableObjectAlarm(stub);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 60, dayCount: 60 });
   });
 });

@@ -2,7 +2,13 @@
 // application code around them. Hono answering the same small JSON as the baseline, after:
 //   /do        one RPC to a Durable Object that only counts in memory
 //   /do-write  one RPC to a Durable Object that also writes its count (one KV write, as the
-//              rate limiter does for every request it lets through)
+//              rate limiter did for every request it let through before it coalesced its writes)
+//   /do-write-unconfirmed  the same write through the asynchronous API with allowUnconfirmed: the
+//              answer does not wait for it
+//   /do-write-timer  counts in memory; a timer writes the latest count at most once a second
+//              (one confirmed KV write a second, behind the answers)
+//   /do-write-alarm  as the rate limiter does: the first call after a write sets an alarm a second
+//              ahead, and the alarm writes the latest count (both unconfirmed)
 //   /d1        one D1 query (SELECT 1)
 //   /do-d1     /do-write then /d1: the least an authenticated, rate-limited read can cost
 //   /do-d1-write  /do-write then one D1 batch of three small INSERTs: the least a rate-limited
@@ -15,13 +21,33 @@ interface CalibrationEnv {
   COUNTER: DurableObjectNamespace<Counter>;
 }
 
+type Persist = "none" | "write" | "unconfirmed" | "timer" | "alarm";
+
 export class Counter extends DurableObject {
   #count = 0;
+  #flushPending = false;
 
-  hit(write: boolean): { count: number } {
+  hit(persist: Persist | boolean): { count: number } {
+    const mode = persist === true ? "write" : persist === false ? "none" : persist;
     this.#count += 1;
-    if (write) this.ctx.storage.kv.put("count", this.#count);
+    if (mode === "write") this.ctx.storage.kv.put("count", this.#count);
+    if (mode === "unconfirmed") void this.ctx.storage.put("count", this.#count, { allowUnconfirmed: true });
+    if ((mode === "timer" || mode === "alarm") && !this.#flushPending) {
+      this.#flushPending = true;
+      if (mode === "timer") setTimeout(() => this.#timerWrite(), 1_000);
+      else void this.ctx.storage.setAlarm(Date.now() + 1_000, { allowUnconfirmed: true });
+    }
     return { count: this.#count };
+  }
+
+  #timerWrite(): void {
+    this.#flushPending = false;
+    this.ctx.storage.kv.put("count", this.#count);
+  }
+
+  override alarm(): void {
+    this.#flushPending = false;
+    void this.ctx.storage.put("count", this.#count, { allowUnconfirmed: true });
   }
 }
 
@@ -37,6 +63,12 @@ app.get("/do-write", async (c) => {
   await counter(c.env).hit(true);
   return c.json(ok);
 });
+for (const mode of ["unconfirmed", "timer", "alarm"] as const) {
+  app.get(`/do-write-${mode}`, async (c) => {
+    await counter(c.env).hit(mode);
+    return c.json(ok);
+  });
+}
 app.get("/d1", async (c) => {
   await c.env.DB.prepare("SELECT 1 AS one").first();
   return c.json(ok);

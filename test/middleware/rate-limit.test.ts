@@ -1,4 +1,11 @@
-import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  env,
+  evictDurableObject,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
 import { setPlanStatement } from "../../src/db/provisioning.ts";
@@ -55,11 +62,12 @@ describe("per-key rate limits", () => {
     await get(co.apiKey);
     // Spend the rest of today's 10,000 without sending them all.
     const stub = env.RATE_LIMITER.getByName(await keyIdOf(co.companyId));
+    // The counts are written behind the answer, by the alarm that request set.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     await runInDurableObject(stub, (_instance, state) => {
       const counts = state.storage.kv.get<{ dayCount: number }>("counts")!;
       state.storage.kv.put("counts", { ...counts, dayCount: 10_000 });
     });
-    const { evictDurableObject } = await import("cloudflare:test");
     await evictDurableObject(stub);
 
     at(T + 60_000);
@@ -72,6 +80,20 @@ describe("per-key rate limits", () => {
     at(midnight);
     const tomorrow = await get(co.apiKey);
     expect(tomorrow.status).toBe(200);
+  });
+
+  it("keeps the minute's and the day's counts through an eviction once the second's write has run", async () => {
+    const co = await createCompany("starter");
+    at(T);
+    for (let i = 1; i <= 10; i++) expect((await get(co.apiKey)).status).toBe(200);
+    const stub = env.RATE_LIMITER.getByName(await keyIdOf(co.companyId));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await evictDurableObject(stub);
+    at(T + 1_000);
+    const after = await get(co.apiKey);
+    expect(after.status).toBe(200);
+    expect(after.headers.get("X-RateLimit-Remaining")).toBe("49");
+    expect(after.headers.get("RateLimit-Policy")).toBe('"minute";q=60;w=60, "day";q=10000;w=86400');
   });
 
   it("gives Enterprise an unlimited day and no day policy", async () => {
