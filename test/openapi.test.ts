@@ -87,7 +87,7 @@ describe("GET /v1/openapi.json", () => {
 
     const listParams = doc.paths["/v1/items"].get.parameters.map((p: any) => `${p.in}:${p.name}`);
     expect(listParams.sort()).toEqual(
-      ["query:limit", "query:offset", "query:search", "query:location", "query:low_stock"].sort(),
+      ["query:limit", "query:offset", "query:starting_after", "query:ending_before", "query:search", "query:location", "query:low_stock"].sort(),
     );
     const getParams = doc.paths["/v1/items/{id}"].get.parameters;
     expect(getParams).toEqual([expect.objectContaining({ in: "path", name: "id", required: true })]);

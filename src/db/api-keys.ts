@@ -71,12 +71,13 @@ export async function findApiKey(db: Database, companyId: string, id: string): P
 
 /** All of the company's keys, revoked and expired ones included, newest first. */
 export async function listApiKeys(db: Database, companyId: string, page: Page) {
-  const { rows, total } = await listPage(
+  const company = eq(apiKeys.companyId, companyId);
+  const list = await listPage(
     db,
-    { table: apiKeys, where: eq(apiKeys.companyId, companyId), orderBy: [apiKeys.createdAt, apiKeys.id] },
+    { table: apiKeys, where: company, orderBy: [apiKeys.createdAt, apiKeys.id], cursorScope: company },
     page,
   );
-  return { rows: rows.map(toApiKey), total };
+  return { ...list, rows: list.rows.map(toApiKey) };
 }
 
 /** SQL: the key (table alias `k`) works at `now` (see `keyState`). */

@@ -96,18 +96,24 @@ export function listAuditEntries(
   filters: AuditFilters,
   page: Page,
 ) {
-  const conditions: (SQL | undefined)[] = [eq(auditLog.companyId, companyId)];
+  // Entries of hidden resource types are no cursor either: to this caller they do not exist.
+  const visible = and(
+    eq(auditLog.companyId, companyId),
+    filters.hiddenResourceTypes?.length ? notInArray(auditLog.resourceType, [...filters.hiddenResourceTypes]) : undefined,
+  );
+  const conditions: (SQL | undefined)[] = [visible];
   if (filters.action) conditions.push(eq(auditLog.action, filters.action));
   if (filters.itemId) conditions.push(eq(auditLog.itemId, filters.itemId));
   if (filters.userId) conditions.push(eq(auditLog.userId, filters.userId));
   if (filters.since) conditions.push(gte(auditLog.createdAt, filters.since));
-  if (filters.hiddenResourceTypes?.length) {
-    conditions.push(notInArray(auditLog.resourceType, [...filters.hiddenResourceTypes]));
-  }
   if (retentionDays !== null) {
     conditions.push(gte(auditLog.createdAt, new Date(nowMs() - retentionDays * DAY_MS).toISOString()));
   }
-  return listPage(db, { table: auditLog, where: and(...conditions), orderBy: [auditLog.createdAt, auditLog.id] }, page);
+  return listPage(
+    db,
+    { table: auditLog, where: and(...conditions), orderBy: [auditLog.createdAt, auditLog.id], cursorScope: visible },
+    page,
+  );
 }
 
 /**

@@ -254,6 +254,9 @@ function liveItemsQuery(db: Database, companyId: string, filters: ItemFilters): 
     table: items,
     where: and(...conditions),
     orderBy: [items.createdAt, items.id],
+    // Any of the company's items is a cursor, trashed ones included.
+    cursorScope: eq(items.companyId, companyId),
+    fromMatches: Boolean(search),
     // Without filters the total is the company's live-item count, kept by triggers: one row read
     // instead of a count over the whole inventory.
     total: unfiltered
@@ -276,7 +279,9 @@ export function listLiveItems(db: Database, companyId: string, filters: ItemFilt
 
 /** Trashed items that can still be restored, most recently deleted first. */
 export function listTrashedItems(db: Database, companyId: string, page: Page) {
-  return listPage(db, { table: items, where: inTrash(companyId), orderBy: [items.deletedAt, items.id] }, page);
+  // A cursor is any trashed item of the company (its place is its deleted_at); a live one has none.
+  const trashed = and(eq(items.companyId, companyId), isNotNull(items.deletedAt));
+  return listPage(db, { table: items, where: inTrash(companyId), orderBy: [items.deletedAt, items.id], cursorScope: trashed }, page);
 }
 
 /** Deletes for good at most `limit` items trashed 30 days ago or earlier; returns how many. */

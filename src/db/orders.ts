@@ -225,9 +225,13 @@ export async function listOrders(db: Database, companyId: string, filters: Order
   }
   // The page's lines are read in the page's own batch, so that every order shows its row and its
   // lines as they were at one moment (never a submitted order with received lines).
-  const pageQueries = listPageQueries(db, { table: orders, where: and(...conditions), orderBy: [orders.createdAt, orders.id] }, page);
+  const pageQueries = listPageQueries(
+    db,
+    { table: orders, where: and(...conditions), orderBy: [orders.createdAt, orders.id], cursorScope: eq(orders.companyId, companyId) },
+    page,
+  );
   const pageIds = db.select({ id: sql<string>`id` }).from(pageQueries.rows.as("page"));
-  const [rows, totals, lines] = await db.batch([
+  const [rows, totals, lines, cursor] = await db.batch([
     pageQueries.rows,
     pageQueries.total,
     db
@@ -235,12 +239,11 @@ export async function listOrders(db: Database, companyId: string, filters: Order
       .from(orderLineItems)
       .where(and(eq(orderLineItems.companyId, companyId), inArray(orderLineItems.orderId, pageIds)))
       .orderBy(asc(orderLineItems.orderId), asc(orderLineItems.position)),
+    ...(pageQueries.cursor ? [pageQueries.cursor] : []),
   ]);
+  const list = pageQueries.read(rows, totals, cursor);
   const byOrder = Map.groupBy(lines, (line) => line.orderId);
-  return {
-    rows: (rows as OrderRow[]).map((row) => toOrder(row, byOrder.get(row.id) ?? [])),
-    total: Number((totals as { total: number }[])[0]?.total ?? 0),
-  };
+  return { ...list, rows: (list.rows as OrderRow[]).map((row) => toOrder(row, byOrder.get(row.id) ?? [])) };
 }
 
 /**

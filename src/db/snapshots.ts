@@ -93,7 +93,8 @@ export async function findSnapshot(db: Database, companyId: string, id: string):
 }
 
 export function listSnapshots(db: Database, companyId: string, page: Page) {
-  return listPage(db, { table: snapshots, where: eq(snapshots.companyId, companyId), orderBy: [snapshots.createdAt, snapshots.id] }, page);
+  const company = eq(snapshots.companyId, companyId);
+  return listPage(db, { table: snapshots, where: company, orderBy: [snapshots.createdAt, snapshots.id], cursorScope: company }, page);
 }
 
 export function deleteSnapshotStatement(db: Database, id: string) {

@@ -129,7 +129,12 @@ export function listTransactions(db: Database, companyId: string, filters: Trans
   if (filters.until) conditions.push(lt(transactions.createdAt, filters.until));
   return listPage(
     db,
-    { table: transactions, where: and(...conditions), orderBy: [transactions.createdAt, transactions.id] },
+    {
+      table: transactions,
+      where: and(...conditions),
+      orderBy: [transactions.createdAt, transactions.id],
+      cursorScope: eq(transactions.companyId, companyId),
+    },
     page,
   );
 }

@@ -21,12 +21,9 @@ export async function findUser(db: Database, companyId: string, id: string): Pro
 
 /** The company's users, newest first. */
 export async function listUsers(db: Database, companyId: string, page: Page) {
-  const { rows, total } = await listPage(
-    db,
-    { table: users, where: eq(users.companyId, companyId), orderBy: [users.createdAt, users.id] },
-    page,
-  );
-  return { rows: rows.map(toUser), total };
+  const company = eq(users.companyId, companyId);
+  const list = await listPage(db, { table: users, where: company, orderBy: [users.createdAt, users.id], cursorScope: company }, page);
+  return { ...list, rows: list.rows.map(toUser) };
 }
 
 /**

@@ -1,21 +1,38 @@
 import { z } from "@hono/zod-openapi";
 
-/** A query-string integer: decimal digits only (no `1e2`, no blanks), then range-checked. */
-export function queryInteger(options: { min: number; max?: number; default: number; description: string }) {
-  const range = options.max === undefined ? z.int().min(options.min) : z.int().min(options.min).max(options.max);
-  return z
+interface IntegerOptions {
+  min: number;
+  max?: number;
+  default: number;
+  description: string;
+}
+
+const wholeNumber = (options: IntegerOptions) =>
+  z
     .string()
     .regex(/^\d{1,15}$/, "must be a whole number.")
     .transform(Number)
-    .pipe(range)
-    .default(options.default)
-    .openapi({
-      type: "integer",
-      minimum: options.min,
-      maximum: options.max,
-      default: options.default,
-      description: options.description,
-    });
+    .pipe(options.max === undefined ? z.int().min(options.min) : z.int().min(options.min).max(options.max));
+
+const documented = (options: IntegerOptions) => ({
+  type: "integer" as const,
+  minimum: options.min,
+  maximum: options.max,
+  default: options.default,
+  description: options.description,
+});
+
+/** A query-string integer: decimal digits only (no `1e2`, no blanks), then range-checked. */
+export function queryInteger(options: IntegerOptions) {
+  return wholeNumber(options).default(options.default).openapi(documented(options));
+}
+
+/**
+ * `queryInteger` that stays `undefined` when absent, so that the caller can tell "not sent" from
+ * the default, which it applies itself (and which the OpenAPI document still shows).
+ */
+export function optionalQueryInteger(options: IntegerOptions) {
+  return wholeNumber(options).optional().openapi(documented(options));
 }
 
 /** An ISO 8601 timestamp (with `Z` or an offset) or date, normalised to UTC `…Z`. */

@@ -7,8 +7,8 @@ import type * as routes from "./api-keys.routes.ts";
 
 export const listApiKeys: AppRouteHandler<typeof routes.listApiKeys> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listCompanyKeys(c.var.db, c.var.auth.companyId, page);
-  return c.json(paginate(rows, total, page), 200);
+  const { rows, ...list } = await listCompanyKeys(c.var.db, c.var.auth.companyId, page);
+  return c.json(paginate(rows, list, page), 200);
 };
 
 export const createApiKey: AppRouteHandler<typeof routes.createApiKey> = async (c) => {

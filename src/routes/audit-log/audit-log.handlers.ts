@@ -10,12 +10,12 @@ import type * as routes from "./audit-log.routes.ts";
 export const listAuditLog: AppRouteHandler<typeof routes.listAuditLog> = async (c) => {
   const { action, item_id, user_id, since, ...page } = c.req.valid("query");
   const auth = c.get("auth");
-  const { rows, total } = await listAuditEntries(
+  const { rows, ...list } = await listAuditEntries(
     c.var.db,
     auth.companyId,
     PLANS[auth.plan].auditRetentionDays,
     { action, itemId: item_id, userId: user_id, since, hiddenResourceTypes: hiddenResourceTypes(auth.role) },
     page,
   );
-  return c.json(paginate(rows.map(toAuditEntry), total, page), 200);
+  return c.json(paginate(rows.map(toAuditEntry), list, page), 200);
 };

@@ -15,13 +15,13 @@ import type * as routes from "./items.routes.ts";
 
 export const listItems: AppRouteHandler<typeof routes.listItems> = async (c) => {
   const { search, location, low_stock: lowStock, ...page } = c.req.valid("query");
-  const { rows, total } = await listLiveItems(
+  const { rows, ...list } = await listLiveItems(
     c.var.db,
     c.get("auth").companyId,
     { search, location, lowStock },
     page,
   );
-  return c.json(paginate(rows.map(toItem), total, page), 200);
+  return c.json(paginate(rows.map(toItem), list, page), 200);
 };
 
 export const createItem: AppRouteHandler<typeof routes.createItem> = async (c) => {
@@ -58,6 +58,6 @@ export const restoreItem: AppRouteHandler<typeof routes.restoreItem> = async (c)
 
 export const listTrash: AppRouteHandler<typeof routes.listTrash> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listTrashedItems(c.var.db, c.get("auth").companyId, page);
-  return c.json(paginate(rows.map(toTrashedItem), total, page), 200);
+  const { rows, ...list } = await listTrashedItems(c.var.db, c.get("auth").companyId, page);
+  return c.json(paginate(rows.map(toTrashedItem), list, page), 200);
 };

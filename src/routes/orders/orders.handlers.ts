@@ -11,8 +11,8 @@ const lineItem = (entry: number) => `line_items[${entry}]`;
 
 export const listOrders: AppRouteHandler<typeof routes.listOrders> = async (c) => {
   const { status, item_id, supplier, ...page } = c.req.valid("query");
-  const { rows, total } = await listOrderPage(c.var.db, c.get("auth").companyId, { status, itemId: item_id, supplier }, page);
-  return c.json(paginate(rows, total, page), 200);
+  const { rows, ...list } = await listOrderPage(c.var.db, c.get("auth").companyId, { status, itemId: item_id, supplier }, page);
+  return c.json(paginate(rows, list, page), 200);
 };
 
 export const createOrder: AppRouteHandler<typeof routes.createOrder> = async (c) => {

@@ -21,8 +21,8 @@ export const createSnapshot: AppRouteHandler<typeof routes.createSnapshot> = asy
 
 export const listSnapshots: AppRouteHandler<typeof routes.listSnapshots> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listRows(c.var.db, c.get("auth").companyId, page);
-  return c.json(paginate(rows.map(toSnapshot), total, page), 200);
+  const { rows, ...list } = await listRows(c.var.db, c.get("auth").companyId, page);
+  return c.json(paginate(rows.map(toSnapshot), list, page), 200);
 };
 
 export const getSnapshot: AppRouteHandler<typeof routes.getSnapshot> = async (c) => {

@@ -22,13 +22,13 @@ export const createTransactionBatch: AppRouteHandler<typeof routes.createTransac
 
 export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
   const { item_id, type, since, until, ...page } = c.req.valid("query");
-  const { rows, total } = await listLedger(
+  const { rows, ...list } = await listLedger(
     c.var.db,
     c.get("auth").companyId,
     { itemId: item_id, type, since, until },
     page,
   );
-  return c.json(paginate(rows.map(toTransaction), total, page), 200);
+  return c.json(paginate(rows.map(toTransaction), list, page), 200);
 };
 
 export const getTransaction: AppRouteHandler<typeof routes.getTransaction> = async (c) => {

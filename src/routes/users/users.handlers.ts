@@ -6,8 +6,8 @@ import type * as routes from "./users.routes.ts";
 
 export const listUsers: AppRouteHandler<typeof routes.listUsers> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, total } = await listCompanyUsers(c.var.db, c.var.auth.companyId, page);
-  return c.json(paginate(rows, total, page), 200);
+  const { rows, ...list } = await listCompanyUsers(c.var.db, c.var.auth.companyId, page);
+  return c.json(paginate(rows, list, page), 200);
 };
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
