@@ -164,7 +164,7 @@ describe("per-key rate limits", () => {
       { ...env, DB: undefined as unknown as D1Database },
     );
     expect(response.status).toBe(429);
-  });
+  }, 20_000);
 });
 
 describe("failed authentication per client address", () => {
