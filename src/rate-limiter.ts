@@ -33,6 +33,7 @@ interface Counts {
 const COUNTS_KEY = "counts";
 /** How long counts may stay unwritten: at most this much is lost if the object is evicted. */
 export const FLUSH_MS = 1_000;
+const BOOKMARK_KEY = "bookmark";
 
 /**
  * Fixed-window counters for one API key (or one client address): a minute aligned to the clock
@@ -101,5 +102,27 @@ export class RateLimiter extends DurableObject<Env> {
     if (!this.#unwritten || this.#counts === undefined) return;
     this.#unwritten = false;
     void this.ctx.storage.put(COUNTS_KEY, this.#counts, { allowUnconfirmed: true });
+  }
+
+  // Read-your-writes: the D1 bookmark of the key's latest write, handed to each of the key's
+  // requests with its count, so that a request reads data at least as new as that write.
+  #bookmark: string | null | undefined;
+
+  /** `hit`, and the key's latest write's D1 bookmark (null before any): still one call a request. */
+  hitWithBookmark(now: number, limits: Limits): LimitDecision & { bookmark: string | null } {
+    const decision = this.hit(now, limits);
+    return { ...decision, bookmark: (this.#bookmark ??= this.ctx.storage.kv.get<string>(BOOKMARK_KEY) ?? null) };
+  }
+
+  /**
+   * Keeps `bookmark` (the D1 bookmark after a write) unless the kept one is newer; they sort by
+   * age. The key's next `hit` sees it at once (in memory); the stored copy, for after an eviction,
+   * is written unconfirmed so that the write's answer does not wait on it.
+   */
+  recordBookmark(bookmark: string): void {
+    const kept = (this.#bookmark ??= this.ctx.storage.kv.get<string>(BOOKMARK_KEY) ?? null);
+    if (kept !== null && bookmark <= kept) return;
+    this.#bookmark = bookmark;
+    void this.ctx.storage.put(BOOKMARK_KEY, bookmark, { allowUnconfirmed: true });
   }
 }

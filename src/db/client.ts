@@ -3,15 +3,85 @@ import { drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { Statement } from "./provisioning.ts";
 
-/**
- * A drizzle client over a D1 database. Built once per request by the request
- * context (`src/services/`); drizzle needs no schema here since `db.query` is not used.
- */
-export function createDatabase(d1: D1Database) {
+function drizzleOver(d1: D1Database) {
   return drizzle(d1);
 }
 
-export type Database = ReturnType<typeof createDatabase>;
+/** A drizzle client (no schema: `db.query` is not used) over one D1 Session. */
+export type Database = ReturnType<typeof drizzleOver>;
+
+/** Where a D1 Session starts: at a bookmark (data at least that new), or a constraint for its first query. */
+export type SessionStart = D1SessionBookmark | D1SessionConstraint;
+
+/**
+ * A D1 bookmark, as D1 writes them: four dash-separated fixed-width hex fields, so that of two
+ * bookmarks the later one sorts last.
+ */
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+export function isBookmark(value: string): boolean {
+  return BOOKMARK.test(value);
+}
+
+/** The newer of two bookmarks (either may be missing). */
+export function newerBookmark(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return b > a ? b : a;
+}
+
+export interface DatabaseSession {
+  /** Every query of the unit of work goes through this client, so through the session. */
+  db: Database;
+  /**
+   * Where the data read or written stands: the newest bookmark the session has seen, or the one
+   * it started at (null if it started at a constraint and has run no query).
+   */
+  bookmark(): string | null;
+  /**
+   * From now on reads see data at least as new as `bookmark` (the session is continued from it).
+   * An older bookmark changes nothing.
+   */
+  catchUp(bookmark: string): void;
+}
+
+/**
+ * Opens a D1 Session: reads may be answered by a nearby read replica, writes go to the primary,
+ * and every query sees what the earlier ones read or wrote. drizzle is given the session in place
+ * of the database: it calls only `prepare` and `batch`, which a session has, and so does
+ * `runBatch`. Built for a request, a Durable Object or a job by `createServices` (`src/services/`).
+ */
+export function openSession(d1: D1Database, start: SessionStart): DatabaseSession {
+  // Opened at the first query, so that work which never queries never touches the binding.
+  let opened: D1DatabaseSession | undefined;
+  let from = start;
+  let known: string | null = isBookmark(start) ? start : null;
+  const current = () => (opened ??= d1.withSession(from));
+  const bookmark = () => newerBookmark(known, opened?.getBookmark() ?? null);
+  const client = {
+    prepare: (query: string) => current().prepare(query),
+    batch: <T>(statements: D1PreparedStatement[]) => current().batch<T>(statements),
+  };
+  return {
+    db: drizzleOver(client as unknown as D1Database),
+    bookmark,
+    catchUp(newer) {
+      const now = bookmark();
+      if (now !== null && newer <= now) return;
+      known = from = newer;
+      opened = undefined;
+    },
+  };
+}
+
+/**
+ * A drizzle client in a session of its own whose first query goes to the primary (so it sees
+ * every committed write): for tests and one-off work. Requests, Durable Objects and the daily job
+ * get theirs from `createServices`.
+ */
+export function createDatabase(d1: D1Database, start: SessionStart = "first-primary"): Database {
+  return openSession(d1, start).db;
+}
 
 const dialect = new SQLiteAsyncDialect();
 

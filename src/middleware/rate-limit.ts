@@ -42,10 +42,18 @@ function rejection(decision: LimitDecision, now: number, headers: Record<string,
   );
 }
 
+/** Methods that write nothing, so leave the key's bookmark as it is. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /**
  * The company's plan limits each key to so many requests a clock minute and a UTC day (one
  * limiter object per key, shared with the keys it was rolled from). Runs right after
  * authentication; a refused request goes no further, so it does no D1 work.
+ *
+ * The key's object also keeps the D1 bookmark of the key's latest write: the request's session
+ * catches up to it before anything is read, and a request that may have written sends its
+ * session's bookmark back before its response leaves, so the key's next request, wherever it
+ * lands, reads data at least that new (read-your-writes without the client doing anything).
  */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
@@ -56,9 +64,16 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
     perDay: plan.requestsPerDay,
   });
   if (!decision) return next();
+  if (decision.bookmark !== null) c.var.session.catchUp(decision.bookmark);
   const headers = rateLimitHeaders(decision, now);
   if (!decision.allowed) throw rejection(decision, now, headers);
   await next();
+  // A refused request (4xx) changed nothing: changes are all-or-nothing batches, run after every
+  // check. So only a successful non-safe request moves the key's bookmark on.
+  if (!SAFE_METHODS.has(c.req.method) && c.res.status < 400) {
+    const bookmark = c.var.session.bookmark();
+    if (bookmark !== null) await c.var.limiter.recordBookmark(auth.rateLimitId, bookmark);
+  }
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
 });
 

@@ -4,10 +4,16 @@ import type { LimitDecision, Limits, RateLimiter } from "../rate-limiter.ts";
 
 export interface Limiter {
   /**
-   * Counts one request in the named counter. Answers null when the counter cannot be reached: the
-   * request is then served (fail open) and the failure logged.
+   * Counts one request in the named counter, answering the decision and the bookmark kept by
+   * `recordBookmark`. Answers null when the counter cannot be reached: the request is then served
+   * (fail open) and the failure logged.
    */
-  hit(name: string, now: number, limits: Limits): Promise<LimitDecision | null>;
+  hit(name: string, now: number, limits: Limits): Promise<(LimitDecision & { bookmark: string | null }) | null>;
+  /**
+   * Keeps the D1 bookmark of a write made under the named counter (a key), which later `hit`s of
+   * it answer, so that the key's later requests read at least that new. Failures are logged.
+   */
+  recordBookmark(name: string, bookmark: string): Promise<void>;
 }
 
 /** One `RateLimiter` Durable Object per name, called by RPC: the only DO call of a request. */
@@ -15,10 +21,17 @@ export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimit
   return {
     async hit(name, now, limits) {
       try {
-        return await namespace.getByName(name).hit(now, limits);
+        return await namespace.getByName(name).hitWithBookmark(now, limits);
       } catch (error) {
         console.error(JSON.stringify({ event: "rate_limiter_unavailable", limiter: name, error: String(error) }));
         return null;
+      }
+    },
+    async recordBookmark(name, bookmark) {
+      try {
+        await namespace.getByName(name).recordBookmark(bookmark);
+      } catch (error) {
+        console.error(JSON.stringify({ event: "bookmark_not_recorded", limiter: name, error: String(error) }));
       }
     },
   };

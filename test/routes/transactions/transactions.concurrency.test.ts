@@ -168,7 +168,7 @@ describe("concurrency: no lost update", () => {
     const entries = await auditRows(item.id);
     expect(entries.filter((e) => e.action === "update")).toHaveLength(100);
     expect(entries).toHaveLength(101);
-  });
+  }, 20_000);
 
   it("concurrent receives on one item never lose an update", async () => {
     const company = await createCompany("enterprise");
@@ -186,7 +186,7 @@ describe("concurrency: no lost update", () => {
     const rows = await ledgerRows(item.id);
     expect(rows).toHaveLength(60);
     expect(expectChain(rows)).toBe(total);
-  });
+  }, 20_000);
 
   it("concurrent mixed movements and batches keep quantity == sum(quantity_change) and never go negative", async () => {
     const company = await createCompany("enterprise");
