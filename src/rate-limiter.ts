@@ -111,7 +111,7 @@ export class RateLimiter extends DurableObject<Env> {
   /** `hit`, and the key's latest write's D1 bookmark (null before any): still one call a request. */
   hitWithBookmark(now: number, limits: Limits): LimitDecision & { bookmark: string | null } {
     const decision = this.hit(now, limits);
-    return { ...decision, bookmark: (this.#bookmark ??= this.ctx.storage.kv.get<string>(BOOKMARK_KEY) ?? null) };
+    return { ...decision, bookmark: this.#keptBookmark() };
   }
 
   /**
@@ -120,9 +120,15 @@ export class RateLimiter extends DurableObject<Env> {
    * is written unconfirmed so that the write's answer does not wait on it.
    */
   recordBookmark(bookmark: string): void {
-    const kept = (this.#bookmark ??= this.ctx.storage.kv.get<string>(BOOKMARK_KEY) ?? null);
+    const kept = this.#keptBookmark();
     if (kept !== null && bookmark <= kept) return;
     this.#bookmark = bookmark;
     void this.ctx.storage.put(BOOKMARK_KEY, bookmark, { allowUnconfirmed: true });
+  }
+
+  /** Read from storage once per object life (null, none yet, is remembered too). */
+  #keptBookmark(): string | null {
+    if (this.#bookmark === undefined) this.#bookmark = this.ctx.storage.kv.get<string>(BOOKMARK_KEY) ?? null;
+    return this.#bookmark;
   }
 }

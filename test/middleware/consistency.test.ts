@@ -1,4 +1,4 @@
-import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, evictDurableObject, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { NO_POSITION } from "../../src/middleware/services.ts";
 import worker from "../../src/index.ts";
@@ -191,6 +191,14 @@ describe("Consistency-Token", () => {
     await runInDurableObject(stub, (_instance, state) => {
       expect(state.storage.kv.get("bookmark")).toBe(newer);
     });
+    await evictDurableObject(stub);
+    expect((await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).bookmark).toBe(newer);
+  });
+
+  it("a counter that never saw a write answers no bookmark", async () => {
+    const stub = env.RATE_LIMITER.getByName(`bookmark-test-${crypto.randomUUID()}`);
+    expect((await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).bookmark).toBeNull();
+    expect((await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).bookmark).toBeNull();
   });
 });
 
