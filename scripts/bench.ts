@@ -1,4 +1,5 @@
 // npm run bench -- [--items 100000] [--quick] [--json FILE] [--connections 10] [--duration 10]
+//                   [--others 9] [--other-items N]
 //
 // Benchmarks the built Worker in workerd (Miniflare's API, no `wrangler dev` proxy; local D1, R2
 // and Durable Objects) against a bare Hono Worker (the baseline, in a second Miniflare instance
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     json: { type: "string" },
     connections: { type: "string", default: "10" },
     duration: { type: "string" },
+    others: { type: "string", default: "9" },
+    "other-items": { type: "string" },
   },
 });
 const quick = values.quick;
@@ -33,14 +36,20 @@ const itemCount = Number(values.items ?? (quick ? 2_000 : 100_000));
 const connections = Number(values.connections);
 const seconds = Number(values.duration ?? (quick ? 2 : 10));
 const warmupSeconds = quick ? 0.5 : 2;
+/** Other companies seeded before the last name search, and their items each (the search's scope check). */
+const otherCompanies = Number(values.others);
+const otherItems = Number(values["other-items"] ?? (quick ? 2_000 : 20_000));
 /** The small inventory of the scaling comparison. */
 const SMALL = 1_000;
 /** Requests per key and clock minute; the Enterprise limit is 1,000. */
 const PER_KEY_PER_MINUTE = 800;
 const DEEP_OFFSET = 50_000;
 const PAGE = 50;
-if (!Number.isInteger(itemCount) || itemCount < 1 || !(connections >= 1) || !(seconds > 0)) {
-  console.error("--items must be a positive integer, --connections ≥ 1 and --duration > 0.");
+if (
+  !Number.isInteger(itemCount) || itemCount < 1 || !(connections >= 1) || !(seconds > 0) ||
+  !Number.isInteger(otherCompanies) || otherCompanies < 0 || !Number.isInteger(otherItems) || otherItems < 1
+) {
+  console.error("--items and --other-items must be positive integers, --others ≥ 0, --connections ≥ 1 and --duration > 0.");
   process.exit(1);
 }
 const scaling = itemCount > SMALL;
@@ -118,6 +127,8 @@ const calibrations: Scenario[] = [
   ["/d1", "calibration: + 1 D1 query (SELECT 1)"],
   ["/do-d1", "calibration: + DO call with write + D1 query"],
   ["/do-d1-write", "calibration: + DO call with write + D1 batch of 3 INSERTs"],
+  ["/do-alarm-d1", "calibration: + DO call without write (alarm ≤ 1/s) + D1 query"],
+  ["/do-alarm-d1-write", "calibration: + DO call without write (alarm ≤ 1/s) + D1 batch of 3 INSERTs"],
 ].map(([path, name]) => ({ name: name!, group: "calibration" as const, auth: "none" as const, next: () => get(path!) }));
 const getItem: Scenario = {
   name: "GET /v1/items/:id",
@@ -157,7 +168,24 @@ const lists: Scenario[] = [
     next: (items) => get(`/v1/items?limit=50&offset=${deepOffset(items)}`),
     detail: (items) => `\`offset=${deepOffset(items)}\``,
   },
+  {
+    // Newest first: item i of the seed was created at createdFrom + i, so the list's n-th item is
+    // item items − n + 1, and the page after it starts where the deep offset's does.
+    name: "list: cursor page at depth",
+    group: "list",
+    auth: "pool",
+    next: (items) => get(`/v1/items?limit=50&starting_after=${seedItemId(items - deepOffset(items) + 1)}`),
+    detail: (items) => `\`starting_after=<id of item ${deepOffset(items)}>\``,
+  },
 ];
+const nameSearch = lists[1]!;
+const firstPage = lists[0]!;
+const cursorPage = lists[6]!;
+const nameSearchCrowded: Scenario = {
+  ...nameSearch,
+  name: "search: name prefix, other companies seeded",
+  detail: () => `${otherCompanies} other companies × ${otherItems.toLocaleString("en-US")} items, the same names`,
+};
 const writes: Scenario[] = [
   {
     name: "POST /v1/transactions",
@@ -345,6 +373,21 @@ try {
   for (const scenario of lists) await run(scenario, "full", itemCount);
   for (const scenario of writes) await run(scenario, "full", itemCount);
   await run(auditLog, "full", itemCount);
+  if (otherCompanies > 0) {
+    await timed(`seed ${otherCompanies} other companies × ${otherItems} items`, async () => {
+      let first = itemCount + 1;
+      for (let c = 0; c < otherCompanies; c++) {
+        const other = await provisionCompany({ name: `Benchmark other ${c + 1}`, plan: "enterprise", mode: "test" });
+        await db.batch(other.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+        for (let done = 0; done < otherItems; done += 10_000) {
+          const count = Math.min(10_000, otherItems - done);
+          await seedItems(db, { companyId: other.companyId, userId: other.userId, count, first });
+          first += count;
+        }
+      }
+    });
+    await run(nameSearchCrowded, "full", itemCount);
+  }
   await run({ ...baseline, name: "baseline, again at the end" }, "full", itemCount);
 
   if (pool.exhausted > 0) {
@@ -458,6 +501,8 @@ function report(keyPoolExhausted: number) {
   const bare = find(baseline.name)!;
   const floor = find(calibrations[3]!.name)!;
   const writeFloor = find(calibrations[4]!.name)!;
+  const readFloor = find(calibrations[5]!.name)!;
+  const changeFloor = find(calibrations[6]!.name)!;
   const item0 = find(getItem.name)!;
   const post0 = find(writes[0]!.name)!;
   console.log("\n### The platform's floor (calibration Worker: Hono + the binding calls only)\n");
@@ -479,7 +524,9 @@ function report(keyPoolExhausted: number) {
     `\nGET /v1/items/:id costs ${fmt(item0.cpuUs, 0)} µs of workerd CPU; its platform calls alone (DO call with write + D1 query) cost ${fmt(floor.cpuUs, 0)} µs, ` +
       `so the application adds ${fmt(item0.cpuUs - floor.cpuUs, 0)} µs. The floor alone reaches ${fmt((floor.rps / baselineRps) * 100, 0)}% of the baseline's requests/s.\n` +
       `POST /v1/transactions costs ${fmt(post0.cpuUs, 0)} µs; DO call with write + a D1 batch of 3 INSERTs cost ${fmt(writeFloor.cpuUs, 0)} µs ` +
-      `(the application adds ${fmt(post0.cpuUs - writeFloor.cpuUs, 0)} µs); that floor reaches ${fmt((writeFloor.rps / baselineRps) * 100, 0)}% of the baseline.`,
+      `(the application adds ${fmt(post0.cpuUs - writeFloor.cpuUs, 0)} µs); that floor reaches ${fmt((writeFloor.rps / baselineRps) * 100, 0)}% of the baseline.\n` +
+      `With the limiter's DO call answering before any write (the alarm writes at most once a second), the floors are ` +
+      `${fmt(readFloor.rps, 0)} req/s (${fmt(readFloor.cpuUs, 0)} µs) for a read and ${fmt(changeFloor.rps, 0)} req/s (${fmt(changeFloor.cpuUs, 0)} µs) for a change.`,
   );
 
   const item = find(getItem.name)!;
@@ -509,6 +556,44 @@ function report(keyPoolExhausted: number) {
     measured: `${fmt(post.ratio! * 100, 1)}%, ${post.errors} errors`,
     pass: post.ratio! >= 0.25 && post.errors === 0,
   });
+  const ratioCheck = (check: string, value: number, measured: string, pass: (v: number) => boolean) =>
+    budget.push({ check, measured: `${fmt(value, 2)} (${measured})`, pass: pass(value) });
+  ratioCheck(
+    "GET /v1/items/:id req/s ÷ floor (DO call without write + 1 D1 query) ≥ 0.85",
+    item.rps / readFloor.rps,
+    `${fmt(item.rps, 0)} / ${fmt(readFloor.rps, 0)} req/s`,
+    (v) => v >= 0.85,
+  );
+  ratioCheck(
+    "POST /v1/transactions req/s ÷ floor (DO call without write + D1 batch of 3) ≥ 0.85",
+    post.rps / changeFloor.rps,
+    `${fmt(post.rps, 0)} / ${fmt(changeFloor.rps, 0)} req/s`,
+    (v) => v >= 0.85,
+  );
+  const cursor = find(cursorPage.name)!;
+  const first = find(firstPage.name)!;
+  ratioCheck(
+    `cursor page at depth ${fmt(deepOffset(itemCount), 0)} p50 ÷ first page p50 ≤ 1.2`,
+    cursor.p50 / first.p50,
+    `${fmt(cursor.p50, 2)} / ${fmt(first.p50, 2)} ms`,
+    (v) => v <= 1.2,
+  );
+  const crowded = find(nameSearchCrowded.name);
+  const alone = find(nameSearch.name)!;
+  if (crowded) {
+    ratioCheck(
+      `name search p50 with ${otherCompanies} other companies × ${fmt(otherItems, 0)} items ÷ alone ≤ 1.2`,
+      crowded.p50 / alone.p50,
+      `${fmt(crowded.p50, 2)} / ${fmt(alone.p50, 2)} ms`,
+      (v) => v <= 1.2,
+    );
+    ratioCheck(
+      `${crowded.name}: p50 ÷ GET item p50 ≤ 2.0`,
+      crowded.p50 / item.p50,
+      `${fmt(crowded.p50, 2)} / ${fmt(item.p50, 2)} ms`,
+      (v) => v <= 2,
+    );
+  }
   const withErrors = rows.filter((r) => r.errors > 0);
   budget.push({
     check: "no scenario with errors",
@@ -523,7 +608,7 @@ function report(keyPoolExhausted: number) {
             .join("; "),
     pass: withErrors.length === 0,
   });
-  console.log("\n### Budget (issue 8)\n");
+  console.log("\n### Budget (issues 8 and 13)\n");
   console.log(table(["check", "measured", "result"], budget.map((b) => [b.check, b.measured, b.pass ? "PASS" : "**FAIL**"]), ["l", "l", "l"]));
 
   const peak = workerdPeakMemoryMiB();

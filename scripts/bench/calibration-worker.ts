@@ -13,6 +13,9 @@
 //   /do-d1     /do-write then /d1: the least an authenticated, rate-limited read can cost
 //   /do-d1-write  /do-write then one D1 batch of three small INSERTs: the least a rate-limited
 //              write that records its change, a ledger row and an audit entry can cost
+//   /do-alarm-d1, /do-alarm-d1-write  the same two with the DO call of /do-write-alarm (the answer
+//              does not wait for a write; an alarm writes the count at most once a second): the
+//              floors now that the rate limiter answers before writing (src/rate-limiter.ts)
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
 
@@ -80,6 +83,17 @@ app.get("/do-d1", async (c) => {
 });
 app.get("/do-d1-write", async (c) => {
   await counter(c.env).hit(true);
+  const insert = c.env.DB.prepare("INSERT INTO bench_rows (value) VALUES (?)");
+  await c.env.DB.batch([insert.bind("a"), insert.bind("b"), insert.bind("c")]);
+  return c.json(ok);
+});
+app.get("/do-alarm-d1", async (c) => {
+  await counter(c.env).hit("alarm");
+  await c.env.DB.prepare("SELECT 1 AS one").first();
+  return c.json(ok);
+});
+app.get("/do-alarm-d1-write", async (c) => {
+  await counter(c.env).hit("alarm");
   const insert = c.env.DB.prepare("INSERT INTO bench_rows (value) VALUES (?)");
   await c.env.DB.batch([insert.bind("a"), insert.bind("b"), insert.bind("c")]);
   return c.json(ok);
