@@ -2,7 +2,7 @@
 // src/items/apply-items.ts): the rows of a chunk's ids, what the ledgers of purged items add up
 // to, and the statements that create an item, update it or bring it back from the trash, with its
 // ledger row and its audit entry.
-import { and, eq, inArray, sum, type SQLWrapper } from "drizzle-orm";
+import { and, eq, inArray, sql, sum, type SQLWrapper } from "drizzle-orm";
 import type { CurrentItem, ItemAction, ItemPlan, ItemTarget } from "../domain/item-plan.ts";
 import { EDITABLE, toItem, type ItemChanges, type NewItem, type PublicItem } from "../domain/items.ts";
 import { newId } from "../lib/ids.ts";
@@ -15,13 +15,18 @@ import { ledgerInsert, movementStatements, quantityFromLedger } from "./transact
 /** Ids looked up per statement: D1 allows 100 bound parameters (the company id and 90 ids). */
 export const IDS_PER_STATEMENT = 90;
 
-/** The company's items (live or trashed) with these ids, by id; at most IDS_PER_STATEMENT ids. */
+/**
+ * The company's items (live or trashed) with these ids, by id; at most IDS_PER_STATEMENT ids.
+ * `+company_id` keeps SQLite from walking the company's (company_id, seq) index, which it prefers
+ * without statistics: that reads every item of the company (36 ms a call at 100,000 items) where
+ * the id index reads only these.
+ */
 export async function itemRowsByIds(db: Database, companyId: string, ids: string[]): Promise<Map<string, ItemRow>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .select()
     .from(items)
-    .where(and(eq(items.companyId, companyId), inArray(items.id, ids)));
+    .where(and(sql`+${items.companyId} = ${companyId}`, inArray(items.id, ids)));
   return new Map(rows.map((row) => [row.id, row]));
 }
 

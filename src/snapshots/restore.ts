@@ -20,8 +20,12 @@ import { readSnapshotBlob } from "./snapshot-blob.ts";
 
 /** Live items the trash phase walks per page. */
 export const TRASH_PAGE = 200;
-/** Pages or chunks a step works through (two D1 calls each), well under 1,000 calls an invocation. */
-const CHUNKS_PER_STEP = 150;
+/**
+ * D1 calls a step may make, well under 1,000 an invocation: a page or chunk where nothing differs
+ * costs one (its read), one that changes something three (its read, a look-up of purged items'
+ * ledgers, its batch). A step also ends after its time budget.
+ */
+const CALLS_PER_STEP = 400;
 const SAMPLE_SIZE = 10;
 
 /** A restore's changes: quantity differences are `restore` ledger rows, every change a `restore` entry. */
@@ -34,9 +38,9 @@ function isItemLine(line: Record<string, unknown>): boolean {
   return typeof line.id === "string" && typeof line.sku === "string" && typeof line.quantity === "number";
 }
 
-/** The snapshot's items, without the header line. */
-async function* snapshotItems(bucket: R2Bucket, snapshot: SnapshotRow): AsyncGenerator<PublicItem> {
-  for await (const line of readSnapshotBlob(bucket, snapshot.blobKey)) {
+/** The snapshot's items, without the header line, after the first `skip` (not parsed). */
+async function* snapshotItems(bucket: R2Bucket, snapshot: SnapshotRow, skip = 0): AsyncGenerator<PublicItem> {
+  for await (const line of readSnapshotBlob(bucket, snapshot.blobKey, skip)) {
     if (isItemLine(line)) yield line as unknown as PublicItem;
   }
 }
@@ -117,7 +121,7 @@ export async function runRestoreStep(
   budgetMs: number,
 ): Promise<SnapshotRestoreRow> {
   const { db, blobs } = services;
-  const mayContinue = stepBudget(budgetMs, CHUNKS_PER_STEP);
+  const mayContinue = stepBudget(budgetMs, CALLS_PER_STEP);
   let restore = (await findRestore(db, restoreId))!;
   if (restore.status === "complete" || restore.status === "failed") return restore;
   const snapshot = (await findSnapshot(db, restore.companyId, restore.snapshotId))!;
@@ -127,10 +131,23 @@ export async function runRestoreStep(
     apiKeyId: restore.apiKeyId,
     requestId: restore.requestId,
   };
-  const save = async (statements: SQLWrapper[], progress: Partial<SnapshotRestoreRow>) => {
-    const changes: Partial<SnapshotRestoreRow> = { status: "running", ...progress, updatedAt: nowIso() };
-    await runBatch(db, [...statements, updateRestoreStatement(db, restoreId, changes)]);
+  // Progress of pages and chunks that changed nothing is not written on its own: it goes with the
+  // next batch, or is written when the step ends. A step that dies before then runs those pages
+  // and chunks again, which changes nothing.
+  let unsaved: Partial<SnapshotRestoreRow> = {};
+  const save = async (statements: SQLWrapper[], progress: Partial<SnapshotRestoreRow>, force = false) => {
+    const changes: Partial<SnapshotRestoreRow> = { ...unsaved, status: "running", ...progress, updatedAt: nowIso() };
+    if (statements.length === 0 && !force) {
+      unsaved = changes;
+    } else {
+      await runBatch(db, [...statements, updateRestoreStatement(db, restoreId, changes)]);
+      mayContinue.spend(2);
+      unsaved = {};
+    }
     restore = { ...restore, ...changes };
+  };
+  const saveUnsaved = async () => {
+    if (Object.keys(unsaved).length > 0) await save([], {}, true);
   };
 
   try {
@@ -148,11 +165,14 @@ export async function runRestoreStep(
     }
 
     if (restore.phase === "apply") {
-      let line = 0;
-      for await (const chunk of inChunks(snapshotItems(blobs, snapshot), APPLY_CHUNK)) {
+      // The lines before the cursor were applied by earlier steps: they are passed over unparsed.
+      let line = restore.cursor;
+      for await (const chunk of inChunks(snapshotItems(blobs, snapshot, restore.cursor), APPLY_CHUNK)) {
         line += chunk.length;
-        if (line <= restore.cursor) continue;
-        if (!mayContinue()) return restore;
+        if (!mayContinue()) {
+          await saveUnsaved();
+          return restore;
+        }
         await applyItemChunk(db, actor, chunk, RESTORE_RECORD, (statements, counts) =>
           save(statements, {
             cursor: line,
@@ -163,14 +183,16 @@ export async function runRestoreStep(
           }),
         );
       }
-      await save([], { status: "complete", completedAt: nowIso() });
+      await save([], { status: "complete", completedAt: nowIso() }, true);
     }
+    await saveUnsaved();
     return restore;
   } catch (error) {
     // A conflict in the data (a SKU now held by an item the snapshot does not know) will not go
     // away by trying again: the restore stops and says where. Anything else is thrown, to be
     // retried by the caller.
     if (!(error instanceof DomainError)) throw error;
+    await saveUnsaved();
     return markRestoreFailed(services, restoreId, `Stopped after ${restore.itemsProcessed} items: ${error.message}`);
   }
 }

@@ -101,20 +101,32 @@ export async function blobMatches(bucket: R2Bucket, key: string, sha256: string)
   return toHex(await digest.digest) === sha256;
 }
 
-/** The blob's lines, parsed: the header first, then the items. */
-export async function* readSnapshotBlob(bucket: R2Bucket, key: string): AsyncGenerator<Record<string, unknown>> {
+/**
+ * The blob's lines, parsed: the header first, then the items. `skipItems` item lines after the
+ * header are passed over without being parsed (a restore step that continues where the last one
+ * ended: it still decompresses them, which is cheap, but does not parse them).
+ */
+export async function* readSnapshotBlob(
+  bucket: R2Bucket,
+  key: string,
+  skipItems = 0,
+): AsyncGenerator<Record<string, unknown>> {
   const object = await bucket.get(key);
   if (!object) throw new Error(`snapshot blob ${key} is missing`);
   const text = object.body.pipeThrough(new DecompressionStream("gzip")).pipeThrough(new TextDecoderStream());
   let buffer = "";
+  let lines = 0;
   for await (const chunk of text) {
     buffer += chunk;
+    let start = 0;
     let end: number;
-    while ((end = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-      if (line) yield JSON.parse(line) as Record<string, unknown>;
+    while ((end = buffer.indexOf("\n", start)) >= 0) {
+      if (end > start && (lines++ === 0 || lines > skipItems + 1)) {
+        yield JSON.parse(buffer.slice(start, end)) as Record<string, unknown>;
+      }
+      start = end + 1;
     }
+    buffer = buffer.slice(start);
   }
-  if (buffer.trim()) yield JSON.parse(buffer) as Record<string, unknown>;
+  if (buffer.trim() && (lines++ === 0 || lines > skipItems + 1)) yield JSON.parse(buffer) as Record<string, unknown>;
 }
