@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { createDatabase } from "../../../src/db/client.ts";
+import { itemRowsByIds } from "../../../src/db/item-states.ts";
 import { findSnapshot, insertRestore } from "../../../src/db/snapshots.ts";
 import { newId } from "../../../src/lib/ids.ts";
 import { nowIso } from "../../../src/lib/clock.ts";
@@ -49,6 +50,25 @@ async function newRestore(co: TestCompany, snapshotId: string): Promise<string> 
   );
   expect(inserted).toBe(true);
   return id;
+}
+
+/** A D1 binding that records the SQL it prepares and counts the batches it runs. */
+function recordingD1() {
+  const prepared: string[] = [];
+  let batches = 0;
+  const d1 = {
+    withSession: () => d1,
+    getBookmark: () => null,
+    prepare(query: string) {
+      prepared.push(query);
+      return env.DB.prepare(query);
+    },
+    batch(list: D1PreparedStatement[]) {
+      batches += 1;
+      return env.DB.batch(list);
+    },
+  };
+  return { d1: d1 as unknown as D1Database, prepared, batches: () => batches };
 }
 
 /** What one step leaves behind: the public object and the stored cursor. */
@@ -259,5 +279,35 @@ describe("a restore in steps", () => {
     const shown = await api.get(`/v1/snapshots/${snapshot.id}/restores/${restoreId}`);
     expect(shown.body).toMatchObject({ status: "failed", completed_at: expect.any(String) });
     expectApiError(await api.post(`/v1/snapshots/${snapshot.id}/restore`), 409, "invalid_state");
+  });
+
+  it("looks a chunk's items up by the id index, not by walking the company's items", async () => {
+    const recorder = recordingD1();
+    const ids = Array.from({ length: APPLY_CHUNK }, () => newId("item"));
+    await itemRowsByIds(createDatabase(recorder.d1), "co_x", ids);
+    const [query] = recorder.prepared;
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query}`)
+      .bind("co_x", ...ids)
+      .all<{ detail: string }>();
+    expect(plan.results.map((row) => row.detail)).toEqual([expect.stringContaining("USING INDEX items_id_unique (id=?)")]);
+  });
+
+  it("writes no batch for pages and chunks where nothing differs, only the progress at the end", async () => {
+    const co = await createCompany("enterprise");
+    const api = client(co.apiKey);
+    await seedLedgeredItems(co, 2 * APPLY_CHUNK + 20);
+    const snapshot = await takeSnapshot(api);
+    const atSnapshot = await liveItems(co.companyId);
+    const restoreId = await newRestore(co, snapshot.id);
+    const counts = await rowCounts(co.companyId);
+
+    const recorder = recordingD1();
+    const services = { ...createServices(env), db: createDatabase(recorder.d1) };
+    const row = await runRestoreStep(services, restoreId, 10_000);
+    expect(toRestore(row)).toMatchObject({ status: "complete", items_processed: 2 * APPLY_CHUNK + 20, items_updated: 0 });
+    expect(recorder.batches()).toBe(1);
+    expect(await restoreRow(restoreId)).toMatchObject({ status: "complete", items_processed: 2 * APPLY_CHUNK + 20, cursor: 2 * APPLY_CHUNK + 20 });
+    expect(await rowCounts(co.companyId)).toEqual(counts);
+    expect(await liveItems(co.companyId)).toEqual(atSnapshot);
   });
 });
