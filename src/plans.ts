@@ -12,6 +12,8 @@ export interface Plan {
   restoresPerDay: number;
   automaticDailySnapshot: boolean;
   snapshotRetentionDays: number;
+  webhookEndpoints: number;
+  eventRetentionDays: number;
 }
 
 export const PLANS: Record<PlanName, Plan> = {
@@ -23,6 +25,8 @@ export const PLANS: Record<PlanName, Plan> = {
     restoresPerDay: 1,
     automaticDailySnapshot: false,
     snapshotRetentionDays: 7,
+    webhookEndpoints: 1,
+    eventRetentionDays: 30,
   },
   professional: {
     requestsPerMinute: 300,
@@ -32,6 +36,8 @@ export const PLANS: Record<PlanName, Plan> = {
     restoresPerDay: 5,
     automaticDailySnapshot: false,
     snapshotRetentionDays: 30,
+    webhookEndpoints: 10,
+    eventRetentionDays: 30,
   },
   enterprise: {
     requestsPerMinute: 1_000,
@@ -41,6 +47,8 @@ export const PLANS: Record<PlanName, Plan> = {
     restoresPerDay: 50,
     automaticDailySnapshot: true,
     snapshotRetentionDays: 365,
+    webhookEndpoints: 50,
+    eventRetentionDays: 30,
   },
 };
 

@@ -7,14 +7,14 @@ type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
 
-/** Managing users and API keys is for admin keys only, by every route of theirs. */
-const ADMIN_ONLY_PATHS = [/^\/v1\/users(\/|$)/, /^\/v1\/api_keys(\/|$)/];
+/** Managing users, API keys and webhooks is for admin keys only, by every route of theirs, reads included. */
+const ADMIN_ONLY_PATHS = [/^\/v1\/users(\/|$)/, /^\/v1\/api_keys(\/|$)/, /^\/v1\/webhook_endpoints(\/|$)/, /^\/v1\/webhook_deliveries(\/|$)/];
 
 /**
- * What a role may not call directly it may not read indirectly either: entries about users and
- * keys are left out of other roles' audit log lists, counts and filters.
+ * What a role may not call directly it may not read indirectly either: entries about users,
+ * keys and webhook endpoints are left out of other roles' audit log lists, counts and filters.
  */
-const ADMIN_ONLY_RESOURCE_TYPES: readonly AuditResourceType[] = ["user", "api_key"];
+const ADMIN_ONLY_RESOURCE_TYPES: readonly AuditResourceType[] = ["user", "api_key", "webhook_endpoint"];
 
 /** Why the caller's role may not make this request, or null when it may. */
 export function roleRefusal(role: Role, method: string, path: string): ApiError | null {

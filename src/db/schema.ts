@@ -144,7 +144,7 @@ export const transactions = sqliteTable(
 );
 
 export const AUDIT_ACTIONS = ["create", "update", "delete", "restore"] as const;
-export const AUDIT_RESOURCE_TYPES = ["item", "order", "snapshot", "api_key", "user"] as const;
+export const AUDIT_RESOURCE_TYPES = ["item", "order", "snapshot", "api_key", "user", "webhook_endpoint"] as const;
 
 export const auditLog = sqliteTable(
   "audit_log",
@@ -347,3 +347,129 @@ export const itemCounts = sqliteTable("item_counts", {
   companyId: text("company_id").primaryKey(),
   live: integer("live").notNull().default(0),
 });
+
+// --- Events and webhooks (API.md §14) -----------------------------------------------------------
+
+/**
+ * Every change a customer may react to, written in the same D1 batch as the change. `object` is
+ * the changed resource's row(s) as they were right after the change (raw columns, written by SQL
+ * inside the batch, so that what the ledger computes there is what the event holds); the domain's
+ * converter for `object_type` turns it into the API's object, the same way the API answered.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    /** Grows with each event of the company (see `event_counters` for after old events are deleted). */
+    sequence: integer("sequence").notNull(),
+    type: text("type").notNull(),
+    objectType: text("object_type").notNull(),
+    object: text("object", { mode: "json" }).notNull(),
+    previousAttributes: text("previous_attributes", { mode: "json" }),
+    requestId: text("request_id"),
+    userId: text("user_id"),
+    apiKeyId: text("api_key_id"),
+    createdAt: text("created_at").notNull(),
+    /** When its deliveries were made (one per subscribed endpoint); null until then: the outbox. */
+    dispatchedAt: text("dispatched_at"),
+  },
+  (t) => [
+    uniqueIndex("events_company_sequence").on(t.companyId, t.sequence),
+    index("events_company_type").on(t.companyId, t.type, t.sequence),
+    index("events_created").on(t.createdAt),
+    index("events_undispatched").on(t.companyId, t.createdAt).where(sql`dispatched_at IS NULL`),
+  ],
+);
+
+/**
+ * The last sequence number of a company's events, written only when old events are deleted (the
+ * daily job), so that numbering continues after the newest event is gone. A new event's sequence
+ * is one more than the larger of this and the company's newest event.
+ */
+export const eventCounters = sqliteTable("event_counters", {
+  companyId: text("company_id")
+    .primaryKey()
+    .references(() => companies.id),
+  lastSequence: integer("last_sequence").notNull(),
+});
+
+export const WEBHOOK_ENDPOINT_STATUSES = ["enabled", "disabled"] as const;
+
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    url: text("url").notNull(),
+    /** Event types, `order.*`-style prefixes or `*`. */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    description: text("description"),
+    status: text("status", { enum: WEBHOOK_ENDPOINT_STATUSES }).notNull(),
+    disabledReason: text("disabled_reason"),
+    /** `whsec_…`: kept as is, since every delivery is signed with it. */
+    secret: text("secret").notNull(),
+    /** The secret before the last roll, which also signs until `previous_secret_expires_at`. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    /** Since when every delivery attempt has failed; null once one succeeds. */
+    failingSince: text("failing_since"),
+    ...timestamps,
+  },
+  (t) => [index("webhook_endpoints_company").on(t.companyId, t.createdAt, t.id)],
+);
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+
+/** One event to one endpoint: sent through the queue, retried until it succeeds or 3 days pass. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    /** No foreign key: deleting an endpoint drops its pending deliveries and keeps the others. */
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** When the next attempt is due (pending only): the outbox re-sends what is overdue. */
+    nextAttemptAt: text("next_attempt_at"),
+    lastAttemptAt: text("last_attempt_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event_endpoint").on(t.eventId, t.endpointId),
+    index("webhook_deliveries_company").on(t.companyId, t.createdAt, t.id),
+    index("webhook_deliveries_endpoint").on(t.companyId, t.endpointId, t.createdAt, t.id),
+    index("webhook_deliveries_status").on(t.companyId, t.status, t.createdAt, t.id),
+    index("webhook_deliveries_due").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+);
+
+/** Each attempt of a delivery, for `GET /v1/webhook_deliveries/:id`. */
+export const webhookDeliveryAttempts = sqliteTable(
+  "webhook_delivery_attempts",
+  {
+    deliveryId: text("delivery_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    attemptedAt: text("attempted_at").notNull(),
+    /** null when no HTTP answer came (timeout, connection error, refused URL). */
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);
+
+export type EventRow = typeof events.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookDeliveryAttemptRow = typeof webhookDeliveryAttempts.$inferSelect;

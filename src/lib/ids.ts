@@ -9,6 +9,9 @@ export type IdPrefix =
   | "po"
   | "li"
   | "evt"
+  | "event"
+  | "we"
+  | "wd"
   | "snap"
   | "rst"
   | "req";
