@@ -5,12 +5,14 @@ import { services } from "./middleware/services.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.index.ts";
 import { auditLogRouter } from "./routes/audit-log/audit-log.index.ts";
+import { eventsRouter } from "./routes/events/events.index.ts";
 import { itemsRouter } from "./routes/items/items.index.ts";
 import { metaRouter } from "./routes/meta/meta.index.ts";
 import { snapshotsRouter } from "./routes/snapshots/snapshots.index.ts";
 import { ordersRouter } from "./routes/orders/orders.index.ts";
 import { transactionsRouter } from "./routes/transactions/transactions.index.ts";
 import { usersRouter } from "./routes/users/users.index.ts";
+import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.ts";
 
 const OPENAPI_PATH = "/v1/openapi.json";
 
@@ -48,3 +50,5 @@ app.route("/", snapshotsRouter);
 app.route("/", usersRouter);
 app.route("/", apiKeysRouter);
 app.route("/", ordersRouter);
+app.route("/", webhookEndpointsRouter);
+app.route("/", eventsRouter);

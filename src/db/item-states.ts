@@ -8,7 +8,8 @@ import { EDITABLE, toItem, type ItemChanges, type NewItem, type PublicItem } fro
 import { newId } from "../lib/ids.ts";
 import { auditEntry, auditItemChange, type Actor, type AuditInput } from "./audit.ts";
 import type { Database } from "./client.ts";
-import { locationColumns } from "./items.ts";
+import { itemEvent, transactionCreatedEvent } from "./events.ts";
+import { itemUpdateEvents, locationColumns } from "./items.ts";
 import { items, transactions, type ItemRow, type TransactionType } from "./schema.ts";
 import { ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
 
@@ -113,7 +114,9 @@ export function createItemStatements(
       createdAt: created.created_at,
       updatedAt: now,
     }),
-    ...(transactionId ? movementStatements(db, actor, movementTo(item.id, item.quantity, record), transactionId, now, false) : []),
+    ...(transactionId
+      ? movementStatements(db, actor, movementTo(item.id, item.quantity, record), transactionId, now, { audit: false, alerts: false })
+      : []),
     auditEntry(db, actor, {
       action: record.auditActions.create,
       resourceType: "item",
@@ -123,6 +126,7 @@ export function createItemStatements(
       transactionId,
       createdAt: now,
     }),
+    itemEvent(actor, "item.created", item.id, now),
   ];
   return { statements, created };
 }
@@ -176,6 +180,8 @@ export function changeItemStatements(
         .where(eq(items.id, id)),
     );
   }
+  if (current.deletedAt === null) statements.push(...itemUpdateEvents(actor, current, changes as Record<string, { from: unknown }>, transactionId, now));
+  else statements.push(itemEvent(actor, "item.restored", id, now), ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []));
   return statements;
 }
 

@@ -11,6 +11,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
 import { isUniqueViolation } from "./batch-guard.ts";
 import { runBatch, type Database } from "./client.ts";
+import { itemEvent, stockAlertsAfterChange, transactionCreatedEvent } from "./events.ts";
 import { listPage, listPageQueries, type ListQuery } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
 import { itemCounts, items, type ItemRow } from "./schema.ts";
@@ -79,7 +80,10 @@ export async function insertItem(db: Database, actor: Actor, input: NewItem): Pr
     await runBatch(db, [
       db.insert(items).values(row),
       ...(transactionId
-        ? movementStatements(db, actor, { itemId: id, type: "initial", level: input.quantity }, transactionId, now, false)
+        ? movementStatements(db, actor, { itemId: id, type: "initial", level: input.quantity }, transactionId, now, {
+            audit: false,
+            alerts: false,
+          })
         : []),
       auditEntry(db, actor, {
         action: "create",
@@ -90,6 +94,7 @@ export async function insertItem(db: Database, actor: Actor, input: NewItem): Pr
         transactionId,
         createdAt: now,
       }),
+      itemEvent(actor, "item.created", id, now),
     ]);
     return created;
   } catch (error) {
@@ -145,6 +150,7 @@ export async function updateLiveItem(
           updatedAt: now,
         })
         .where(and(eq(items.id, id), eq(items.version, current.version))),
+      ...itemUpdateEvents(actor, current, changed, transactionId, now),
     ]);
     return { ...before, ...changes, updated_at: now };
   }, conflictFrom);
@@ -162,6 +168,29 @@ export function trashStatements(db: Database, actor: Actor, current: ItemRow, no
       .update(items)
       .set({ deletedAt: now, updatedAt: now, version: current.version + 1 })
       .where(and(eq(items.id, current.id), eq(items.version, current.version))),
+    itemEvent(actor, "item.deleted", current.id, now),
+  ];
+}
+
+/**
+ * The events of an update of a live item (as read: `current`) that changed `changed`: the item's
+ * `item.updated` with the former values (`updated_at` among them), the ledger row's `transaction.created` when the quantity
+ * changed, and the stock alerts of the quantity or reorder point it now has.
+ */
+export function itemUpdateEvents(
+  actor: Actor,
+  current: Pick<ItemRow, "id" | "quantity" | "reorderPoint" | "updatedAt">,
+  changed: Record<string, { from: unknown }>,
+  transactionId: string | null,
+  now: string,
+): SQL[] {
+  const previous = Object.fromEntries(Object.entries(changed).map(([field, { from }]) => [field, from]));
+  return [
+    itemEvent(actor, "item.updated", current.id, now, { ...previous, updated_at: current.updatedAt }),
+    ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []),
+    ...("quantity" in changed || "reorder_point" in changed
+      ? [stockAlertsAfterChange(actor, current.id, { quantity: current.quantity, reorderPoint: current.reorderPoint }, now)]
+      : []),
   ];
 }
 
@@ -191,6 +220,7 @@ export async function restoreTrashedItem(db: Database, actor: Actor, id: string)
         .update(items)
         .set({ deletedAt: null, updatedAt: now, version: current.version + 1 })
         .where(and(eq(items.id, id), eq(items.version, current.version))),
+      itemEvent(actor, "item.restored", id, now),
     ]);
     return restored;
   }, conflictFrom);

@@ -8,6 +8,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditTransaction, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure } from "./batch-guard.ts";
 import { fromDriverRow, runBatch, type Database } from "./client.ts";
+import { stockAlertsAfterMovement, transactionCreatedEvent } from "./events.ts";
 import { listPage } from "./list-page.ts";
 import { items, transactions, type TransactionRow, type TransactionType } from "./schema.ts";
 
@@ -47,14 +48,24 @@ export function quantityFromLedger(transactionId: string): SQL {
   return sql`(SELECT quantity_after FROM ${transactions} WHERE id = ${transactionId})`;
 }
 
-/** Ledger row, item quantity and (unless the caller writes its own) audit entry, for one batch. */
+export interface MovementOptions {
+  /** The caller writes its own audit entry (an item created with a starting quantity). */
+  audit?: boolean;
+  /** Stock alerts for the movement; not for an item's first quantity (there was no stock before). */
+  alerts?: boolean;
+}
+
+/**
+ * Ledger row, item quantity, (unless the caller writes its own) audit entry, and the events: the
+ * ledger row's `transaction.created` and the item's stock alerts, for one batch.
+ */
 export function movementStatements(
   db: Database,
   actor: Actor,
   movement: Movement,
   transactionId: string,
   now: string,
-  audit = true,
+  { audit = true, alerts = true }: MovementOptions = {},
 ): SQLWrapper[] {
   return [
     ledgerInsert(actor, movement, transactionId, now),
@@ -63,6 +74,8 @@ export function movementStatements(
       .set({ quantity: quantityFromLedger(transactionId), version: sql`${items.version} + 1`, updatedAt: now })
       .where(and(eq(items.id, movement.itemId), eq(items.companyId, actor.companyId))),
     ...(audit ? [auditTransaction(actor, transactionId, now)] : []),
+    transactionCreatedEvent(actor, transactionId, now),
+    ...(alerts ? [stockAlertsAfterMovement(actor, transactionId, movement.itemId, now)] : []),
   ];
 }
 

@@ -1,0 +1,223 @@
+// Events (API.md §14): each is written by a statement put into the batch of the change it records,
+// so that there is no event for a change that rolled back and no change without its event. The
+// statements read the changed rows inside the batch: an event holds the row as it was right after
+// the change, even where only the batch knows it (a ledger row's quantities, an alert's crossing).
+import { and, eq, getTableColumns, gte, like, sql, type SQL, type Table } from "drizzle-orm";
+import type { EventObjectType, EventType } from "../domain/events.ts";
+import { DAY_MS, nowMs } from "../lib/clock.ts";
+import { newId } from "../lib/ids.ts";
+import type { Page } from "../lib/pagination.ts";
+import type { Actor } from "./audit.ts";
+import { runBatch, type Database } from "./client.ts";
+import { listPage } from "./list-page.ts";
+import { eventCounters, events, items, transactions } from "./schema.ts";
+
+/** `json_object` of every column of `table` as `alias` in the statement: the row's raw snapshot. */
+export function rowJson(table: Table, alias: string): SQL {
+  const pairs = Object.values(getTableColumns(table)).map((column) => `'${column.name}', ${alias}.${column.name}`);
+  return sql.raw(`json_object(${pairs.join(", ")})`);
+}
+
+/**
+ * A drizzle row (property names) as the raw snapshot `rowJson` makes (column names, driver
+ * values): for events whose object the code already holds.
+ */
+export function rawRow<T extends Table>(table: T, row: T["$inferSelect"]): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = (row as Record<string, unknown>)[key];
+    raw[column.name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
+  }
+  return raw;
+}
+
+/**
+ * The company's next sequence number: one more than its newest event, or than the counter the
+ * daily job leaves when it deletes old events (so numbering never restarts).
+ */
+function nextSequence(companyId: string): SQL {
+  return sql`max(
+    COALESCE((SELECT MAX(sequence) FROM ${events} WHERE company_id = ${companyId}), 0),
+    COALESCE((SELECT last_sequence FROM ${eventCounters} WHERE company_id = ${companyId}), 0)) + 1`;
+}
+
+const EVENT_COLUMNS = sql.raw(
+  "(id, company_id, sequence, type, object_type, object, previous_attributes, request_id, user_id, api_key_id, created_at)",
+);
+
+export interface EventInput {
+  type: EventType;
+  objectType: EventObjectType;
+  /** The object: a JSON expression over `from`'s rows (`rowJson`), or the raw row itself. */
+  object: SQL | Record<string, unknown>;
+  /** `FROM … WHERE …` giving the one row the event is about; no row, no event. */
+  from?: SQL;
+  previousAttributes?: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+function jsonValue(value: SQL | Record<string, unknown>): SQL {
+  return value instanceof Object && "getSQL" in value ? (value as SQL) : sql`json(${JSON.stringify(value)})`;
+}
+
+/** One event, as a statement for the change's batch. */
+export function eventInsert(actor: Actor, event: EventInput): SQL {
+  const previous = event.previousAttributes ? sql`json(${JSON.stringify(event.previousAttributes)})` : sql`NULL`;
+  return sql`
+    INSERT INTO ${events} ${EVENT_COLUMNS}
+    SELECT ${newId("event")}, ${actor.companyId}, ${nextSequence(actor.companyId)}, ${event.type},
+           ${event.objectType}, ${jsonValue(event.object)}, ${previous}, ${actor.requestId}, ${actor.userId},
+           ${actor.apiKeyId}, ${event.createdAt}
+    ${event.from ?? sql``}`;
+}
+
+/** An `item.*` event holding the item row as it is at this point of the batch. */
+export function itemEvent(
+  actor: Actor,
+  type: Extract<EventType, `item.${string}`>,
+  itemId: string,
+  createdAt: string,
+  previousAttributes: Record<string, unknown> | null = null,
+): SQL {
+  return eventInsert(actor, {
+    type,
+    objectType: "item",
+    object: rowJson(items, "i"),
+    from: sql`FROM ${items} i WHERE i.id = ${itemId} AND i.company_id = ${actor.companyId}`,
+    previousAttributes,
+    createdAt,
+  });
+}
+
+/** `transaction.created` for a ledger row written earlier in the same batch. */
+export function transactionCreatedEvent(actor: Actor, transactionId: string, createdAt: string): SQL {
+  return eventInsert(actor, {
+    type: "transaction.created",
+    objectType: "transaction",
+    object: rowJson(transactions, "t"),
+    from: sql`FROM ${transactions} t WHERE t.id = ${transactionId} AND t.company_id = ${actor.companyId}`,
+    createdAt,
+  });
+}
+
+/** An item's stock state, as SQL expressions: its quantity and its reorder point. */
+interface StockState {
+  quantity: SQL;
+  reorderPoint: SQL;
+}
+
+const low = (s: StockState) => sql`(${s.reorderPoint} IS NOT NULL AND ${s.quantity} < ${s.reorderPoint})`;
+const out = (s: StockState) => sql`(${s.quantity} = 0)`;
+
+/**
+ * The stock alerts of one change of an item, from its state before to its state after (the item
+ * row `i` as it is at this point of the batch):
+ * - `item.low_stock` when it becomes low (below a reorder point, from at or above it, or by the
+ *   reorder point being raised above the quantity): once per crossing;
+ * - `item.out_of_stock` when its quantity reaches 0 from above;
+ * - `item.back_in_stock` when it was low or out of stock and is neither any more.
+ * Because the states are read inside the batch, concurrent changes each see the state the one
+ * before left, and a crossing is reported by exactly one of them.
+ */
+function stockAlerts(actor: Actor, itemId: string, before: StockState, from: SQL, createdAt: string): SQL {
+  const after: StockState = { quantity: sql`i.quantity`, reorderPoint: sql`i.reorder_point` };
+  const ids = { low: newId("event"), out: newId("event"), back: newId("event") };
+  return sql`
+    INSERT INTO ${events} ${EVENT_COLUMNS}
+    SELECT CASE k.type WHEN 'item.low_stock' THEN ${ids.low} WHEN 'item.out_of_stock' THEN ${ids.out} ELSE ${ids.back} END,
+           ${actor.companyId}, ${nextSequence(actor.companyId)} - 1 + ROW_NUMBER() OVER (ORDER BY k.position), k.type,
+           'item', ${rowJson(items, "i")}, NULL, ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${createdAt}
+    FROM (SELECT 1 AS position, 'item.low_stock' AS type UNION ALL SELECT 2, 'item.out_of_stock'
+          UNION ALL SELECT 3, 'item.back_in_stock') k
+    ${from}
+    WHERE i.id = ${itemId} AND i.company_id = ${actor.companyId} AND CASE k.type
+      WHEN 'item.low_stock' THEN NOT ${low(before)} AND ${low(after)}
+      WHEN 'item.out_of_stock' THEN ${before.quantity} > 0 AND ${out(after)}
+      ELSE (${low(before)} OR ${out(before)}) AND NOT (${low(after)} OR ${out(after)}) END`;
+}
+
+/** The alerts of a ledger row written earlier in the batch (its item's reorder point unchanged). */
+export function stockAlertsAfterMovement(actor: Actor, transactionId: string, itemId: string, createdAt: string): SQL {
+  return stockAlerts(
+    actor,
+    itemId,
+    { quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` },
+    sql`JOIN ${items} i ON i.id = ${itemId} JOIN ${transactions} t ON t.id = ${transactionId} AND t.company_id = ${actor.companyId}`,
+    createdAt,
+  );
+}
+
+/** The alerts of a change whose before-state the code read (an update of `reorder_point`, say). */
+export function stockAlertsAfterChange(
+  actor: Actor,
+  itemId: string,
+  before: { quantity: number; reorderPoint: number | null },
+  createdAt: string,
+): SQL {
+  return stockAlerts(
+    actor,
+    itemId,
+    { quantity: sql`${before.quantity}`, reorderPoint: before.reorderPoint === null ? sql`NULL` : sql`${before.reorderPoint}` },
+    sql`JOIN ${items} i ON i.id = ${itemId}`,
+    createdAt,
+  );
+}
+
+/** What a `type` filter of the events list may be: one type, a resource's (`item.*`) or all (`*`). */
+function typeCondition(pattern: string): SQL | undefined {
+  if (pattern === "*") return undefined;
+  if (pattern.endsWith(".*")) return like(events.type, `${pattern.slice(0, -1)}%`);
+  return eq(events.type, pattern);
+}
+
+/** The oldest an event may be and still be shown (API.md §3: events are kept 30 days). */
+export function eventsKeptSince(retentionDays: number): string {
+  return new Date(nowMs() - retentionDays * DAY_MS).toISOString();
+}
+
+export interface EventFilters {
+  type?: string;
+  since?: string;
+}
+
+/** The company's events, newest first (by sequence). */
+export function listEvents(db: Database, companyId: string, retentionDays: number, filters: EventFilters, page: Page) {
+  const scope = and(eq(events.companyId, companyId), gte(events.createdAt, eventsKeptSince(retentionDays)));
+  const conditions = [scope, filters.type ? typeCondition(filters.type) : undefined];
+  if (filters.since) conditions.push(gte(events.createdAt, filters.since));
+  return listPage(
+    db,
+    { table: events, where: and(...conditions), orderBy: [events.sequence, events.id], cursorScope: eq(events.companyId, companyId) },
+    page,
+  );
+}
+
+export async function findEvent(db: Database, companyId: string, id: string, retentionDays: number) {
+  const [row] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.companyId, companyId), eq(events.id, id), gte(events.createdAt, eventsKeptSince(retentionDays))))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Deletes at most `limit` events older than `retentionDays`; answers how many. Each company's
+ * counter is first brought up to its newest event, so that its numbering continues even when every
+ * event it had is gone.
+ */
+export async function deleteExpiredEvents(db: Database, retentionDays: number, limit: number): Promise<number> {
+  const cutoff = new Date(nowMs() - retentionDays * DAY_MS).toISOString();
+  const [, deleted] = await runBatch(db, [
+    sql`
+      INSERT INTO ${eventCounters} (company_id, last_sequence)
+      SELECT company_id, MAX(sequence) FROM ${events}
+      WHERE company_id IN (SELECT company_id FROM ${events} WHERE created_at < ${cutoff} LIMIT ${limit})
+      GROUP BY company_id
+      ON CONFLICT (company_id) DO UPDATE SET last_sequence = max(last_sequence, excluded.last_sequence)`,
+    sql`
+      DELETE FROM ${events} WHERE id IN (SELECT id FROM ${events} WHERE created_at < ${cutoff} LIMIT ${limit})
+      RETURNING id`,
+  ]);
+  return deleted!.results.length;
+}
