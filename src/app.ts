@@ -13,7 +13,6 @@ import { ordersRouter } from "./routes/orders/orders.index.ts";
 import { transactionsRouter } from "./routes/transactions/transactions.index.ts";
 import { usersRouter } from "./routes/users/users.index.ts";
 import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.ts";
-import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.ts";
 
 const OPENAPI_PATH = "/v1/openapi.json";
 
@@ -51,6 +50,5 @@ app.route("/", snapshotsRouter);
 app.route("/", usersRouter);
 app.route("/", apiKeysRouter);
 app.route("/", ordersRouter);
-app.route("/", webhookEndpointsRouter);
 app.route("/", webhookEndpointsRouter);
 app.route("/", eventsRouter);
