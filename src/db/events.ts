@@ -10,7 +10,7 @@ import type { Page } from "../lib/pagination.ts";
 import type { Actor } from "./audit.ts";
 import { runBatch, type Database } from "./client.ts";
 import { listPage } from "./list-page.ts";
-import { eventCounters, events, items, transactions } from "./schema.ts";
+import { eventCounters, events, items, orderLineItems, orders, transactions } from "./schema.ts";
 
 /** `json_object` of every column of `table` as `alias` in the statement: the row's raw snapshot. */
 export function rowJson(table: Table, alias: string): SQL {
@@ -46,13 +46,15 @@ const EVENT_COLUMNS = sql.raw(
 );
 
 export interface EventInput {
-  type: EventType;
+  /** The type, or an expression choosing it from the batch's rows (a receipt: received or partially). */
+  type: EventType | SQL;
   objectType: EventObjectType;
   /** The object: a JSON expression over `from`'s rows (`rowJson`), or the raw row itself. */
   object: SQL | Record<string, unknown>;
   /** `FROM … WHERE …` giving the one row the event is about; no row, no event. */
   from?: SQL;
-  previousAttributes?: Record<string, unknown> | null;
+  /** The changed fields' former values, as known or as a JSON expression over `from`'s rows. */
+  previousAttributes?: Record<string, unknown> | SQL | null;
   createdAt: string;
 }
 
@@ -62,7 +64,7 @@ function jsonValue(value: SQL | Record<string, unknown>): SQL {
 
 /** One event, as a statement for the change's batch. */
 export function eventInsert(actor: Actor, event: EventInput): SQL {
-  const previous = event.previousAttributes ? sql`json(${JSON.stringify(event.previousAttributes)})` : sql`NULL`;
+  const previous = event.previousAttributes ? jsonValue(event.previousAttributes) : sql`NULL`;
   return sql`
     INSERT INTO ${events} ${EVENT_COLUMNS}
     SELECT ${newId("event")}, ${actor.companyId}, ${nextSequence(actor.companyId)}, ${event.type},
@@ -98,6 +100,33 @@ export function transactionCreatedEvent(actor: Actor, transactionId: string, cre
     from: sql`FROM ${transactions} t WHERE t.id = ${transactionId} AND t.company_id = ${actor.companyId}`,
     createdAt,
   });
+}
+
+/**
+ * An `order.*` event holding the order row and its lines' rows as they are at this point of the
+ * batch (with the number the batch gave a new order).
+ */
+export function orderEvent(
+  actor: Actor,
+  type: Extract<EventType, `order.${string}`> | SQL,
+  orderId: string,
+  createdAt: string,
+  previousAttributes: Record<string, unknown> | SQL | null = null,
+): SQL {
+  const lines = sql`(SELECT json_group_array(${rowJson(orderLineItems, "l")}) FROM ${orderLineItems} l WHERE l.order_id = o.id)`;
+  return eventInsert(actor, {
+    type,
+    objectType: "order",
+    object: sql`json_object('order', ${rowJson(orders, "o")}, 'lines', json(${lines}))`,
+    from: sql`FROM ${orders} o WHERE o.id = ${orderId} AND o.company_id = ${actor.companyId}`,
+    previousAttributes,
+    createdAt,
+  });
+}
+
+/** `{field: {from, to}}` changes (as audit entries hold them) as previous attributes `{field: from}`. */
+export function previousValues(changes: Record<string, { from: unknown }>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(changes).map(([field, { from }]) => [field, from]));
 }
 
 /** An item's stock state, as SQL expressions: its quantity and its reorder point. */

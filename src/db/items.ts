@@ -11,7 +11,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
 import { isUniqueViolation } from "./batch-guard.ts";
 import { runBatch, type Database } from "./client.ts";
-import { itemEvent, stockAlertsAfterChange, transactionCreatedEvent } from "./events.ts";
+import { itemEvent, previousValues, stockAlertsAfterChange, transactionCreatedEvent } from "./events.ts";
 import { listPage, listPageQueries, type ListQuery } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
 import { itemCounts, items, type ItemRow } from "./schema.ts";
@@ -184,9 +184,8 @@ export function itemUpdateEvents(
   transactionId: string | null,
   now: string,
 ): SQL[] {
-  const previous = Object.fromEntries(Object.entries(changed).map(([field, { from }]) => [field, from]));
   return [
-    itemEvent(actor, "item.updated", current.id, now, { ...previous, updated_at: current.updatedAt }),
+    itemEvent(actor, "item.updated", current.id, now, { ...previousValues(changed), updated_at: current.updatedAt }),
     ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []),
     ...("quantity" in changed || "reorder_point" in changed
       ? [stockAlertsAfterChange(actor, current.id, { quantity: current.quantity, reorderPoint: current.reorderPoint }, now)]

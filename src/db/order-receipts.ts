@@ -12,6 +12,7 @@ import { newId } from "../lib/ids.ts";
 import type { Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure } from "./batch-guard.ts";
 import type { Database } from "./client.ts";
+import { orderEvent } from "./events.ts";
 import { findOrder, loadOrder } from "./orders.ts";
 import { auditLog, orderLineItems, orders } from "./schema.ts";
 import { recordMovements } from "./transactions.ts";
@@ -30,7 +31,8 @@ function receivedLinesJson(orderId: string, planJson: string): SQL {
  *    still receivable when the batch runs;
  * 2. the lines' quantity_received, whose CHECK (≤ quantity_ordered) fails the batch on over-receipt;
  * 3. the order's status and received_at, from its lines as they now are;
- * 4. the "to" values of the audit entry, read back from the order and its lines.
+ * 4. the "to" values of the audit entry, read back from the order and its lines;
+ * 5. the order's `order.received` or `order.partially_received` event.
  */
 function receiveStatements(actor: Actor, orderId: string, plan: PlannedReceipt[], now: string): SQLWrapper[] {
   const eventId = newId("evt");
@@ -74,6 +76,14 @@ function receiveStatements(actor: Actor, orderId: string, plan: PlannedReceipt[]
         END
         FROM ${orders} o WHERE o.id = ${orderId})
       WHERE id = ${eventId}`,
+    // 5. the order's event, with the former values the audit entry now holds.
+    orderEvent(
+      actor,
+      sql`CASE o.status WHEN 'received' THEN 'order.received' ELSE 'order.partially_received' END`,
+      orderId,
+      now,
+      sql`(SELECT json_group_object(c.key, json(c.value -> '$.from')) FROM ${auditLog} a, json_each(a.changes) c WHERE a.id = ${eventId})`,
+    ),
   ];
 }
 

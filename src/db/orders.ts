@@ -21,6 +21,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure, nullUnless } from "./batch-guard.ts";
 import { runBatch, type Database } from "./client.ts";
+import { orderEvent, previousValues } from "./events.ts";
 import { listPageQueries } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
 import {
@@ -161,6 +162,7 @@ export async function createOrder(db: Database, actor: Actor, input: OrderInput)
         changes: sql`json_set(${JSON.stringify(created)}, '$.number', ${NUMBER_SQL(numberOf)})`,
         createdAt: now,
       }),
+      orderEvent(actor, "order.created", id, now),
     ]),
   );
   const number = Number(results[1]!.results[0]!.number);
@@ -312,6 +314,7 @@ export async function updateDraftOrder(
             updatedAt: now,
           })
           .where(and(eq(orders.id, id), eq(orders.version, row.version))),
+        orderEvent(actor, "order.updated", id, now, { ...previousValues(changed), updated_at: row.updatedAt }),
       ]),
     );
     return toOrder(updated, newRows ?? loaded.lines);
@@ -346,6 +349,10 @@ export async function transitionOrder(
         .update(orders)
         .set({ status: to, [column]: now, version: row.version + 1, updatedAt: now })
         .where(and(eq(orders.id, id), eq(orders.version, row.version))),
+      orderEvent(actor, action === "submit" ? "order.submitted" : "order.cancelled", id, now, {
+        ...previousValues(changes),
+        updated_at: row.updatedAt,
+      }),
     ]);
     return toOrder({ ...row, status: to, [column]: now, version: row.version + 1, updatedAt: now }, loaded.lines);
   });

@@ -26,7 +26,7 @@ const CONVERTERS: Record<EventObjectType, (raw: any) => Record<string, unknown>>
   order: (raw: RawOrder) =>
     toOrder(
       fromDriverRow(orders, raw.order),
-      raw.lines.map((line) => fromDriverRow(orderLineItems, line)),
+      raw.lines.map((line) => fromDriverRow(orderLineItems, line)).sort((a, b) => a.position - b.position),
     ),
   snapshot: (raw: Raw) => toSnapshot(fromDriverRow(snapshots, raw)),
   snapshot_restore: (raw: Raw) => toRestore(fromDriverRow(snapshotRestores, raw)),

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../../src/lib/clock.ts";
 import { createCompany } from "../../helpers/factories.ts";
 import { client, REQUEST_ID } from "../../helpers/http.ts";
-import { createItem, type Api } from "../../helpers/items.ts";
+import { eventsOf } from "../../helpers/events.ts";
+import { createItem } from "../../helpers/items.ts";
 
 afterEach(() => setClock(null));
 
@@ -13,18 +14,6 @@ const EVENT_ID = /^event_[0-9A-Za-z]{20,}$/;
 async function setup() {
   const company = await createCompany("professional");
   return { company, api: client(company.apiKey) };
-}
-
-/** The company's events, oldest first (by sequence). */
-async function eventsOf(api: Api, query = ""): Promise<any[]> {
-  const all: any[] = [];
-  for (let after = ""; ; ) {
-    const response = await api.get(`/v1/events?limit=100${query}${after}`);
-    expect(response.status).toBe(200);
-    all.push(...response.body.data);
-    if (!response.body.pagination.has_more) return all.reverse();
-    after = `&starting_after=${all.at(-1).id}`;
-  }
 }
 
 describe("events of item changes", () => {
