@@ -10,7 +10,7 @@ import type { Page } from "../lib/pagination.ts";
 import type { Actor } from "./audit.ts";
 import { runBatch, type Database } from "./client.ts";
 import { listPage } from "./list-page.ts";
-import { eventCounters, events, items, orderLineItems, orders, transactions } from "./schema.ts";
+import { eventCounters, events, items, orderLineItems, orders, snapshotRestores, snapshots, transactions } from "./schema.ts";
 
 /** `json_object` of every column of `table` as `alias` in the statement: the row's raw snapshot. */
 export function rowJson(table: Table, alias: string): SQL {
@@ -120,6 +120,33 @@ export function orderEvent(
     object: sql`json_object('order', ${rowJson(orders, "o")}, 'lines', json(${lines}))`,
     from: sql`FROM ${orders} o WHERE o.id = ${orderId} AND o.company_id = ${actor.companyId}`,
     previousAttributes,
+    createdAt,
+  });
+}
+
+/** `snapshot.completed` or `snapshot.failed`, holding the snapshot row as it is at this point of the batch. */
+export function snapshotEvent(actor: Actor, type: "snapshot.completed" | "snapshot.failed", snapshotId: string, createdAt: string): SQL {
+  return eventInsert(actor, {
+    type,
+    objectType: "snapshot",
+    object: rowJson(snapshots, "s"),
+    from: sql`FROM ${snapshots} s WHERE s.id = ${snapshotId} AND s.company_id = ${actor.companyId}`,
+    createdAt,
+  });
+}
+
+/** `snapshot_restore.completed` or `.failed`, holding the restore row as it is at this point of the batch. */
+export function restoreEvent(
+  actor: Actor,
+  type: "snapshot_restore.completed" | "snapshot_restore.failed",
+  restoreId: string,
+  createdAt: string,
+): SQL {
+  return eventInsert(actor, {
+    type,
+    objectType: "snapshot_restore",
+    object: rowJson(snapshotRestores, "r"),
+    from: sql`FROM ${snapshotRestores} r WHERE r.id = ${restoreId} AND r.company_id = ${actor.companyId}`,
     createdAt,
   });
 }

@@ -2,7 +2,9 @@ import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm"
 import { toItem } from "../domain/items.ts";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import type { Page } from "../lib/pagination.ts";
-import type { Database } from "./client.ts";
+import type { Actor } from "./audit.ts";
+import { runBatch, type Database } from "./client.ts";
+import { snapshotEvent } from "./events.ts";
 import { listPage } from "./list-page.ts";
 import { items, snapshotRestores, snapshots, type SnapshotRestoreRow, type SnapshotRow } from "./schema.ts";
 
@@ -80,8 +82,12 @@ export function completeSnapshotStatement(
     .where(eq(snapshots.id, id));
 }
 
-export async function failSnapshot(db: Database, id: string, error: string, completedAt: string) {
-  await db.update(snapshots).set({ status: "failed", error, completedAt }).where(eq(snapshots.id, id));
+/** Marks a snapshot failed, with its `snapshot.failed` event. */
+export async function failSnapshot(db: Database, actor: Actor, id: string, error: string, completedAt: string) {
+  await runBatch(db, [
+    db.update(snapshots).set({ status: "failed", error, completedAt }).where(eq(snapshots.id, id)),
+    snapshotEvent(actor, "snapshot.failed", id, completedAt),
+  ]);
 }
 
 export async function findSnapshot(db: Database, companyId: string, id: string): Promise<SnapshotRow | undefined> {

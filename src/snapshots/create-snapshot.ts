@@ -1,5 +1,6 @@
 import { auditEntry, type Actor } from "../db/audit.ts";
 import { runBatch } from "../db/client.ts";
+import { snapshotEvent } from "../db/events.ts";
 import type { SnapshotRow } from "../db/schema.ts";
 import {
   completeSnapshotStatement,
@@ -56,6 +57,7 @@ export async function createSnapshot(
   const id = newId("snap");
   const createdAt = nowIso();
   const blobKey = `${request.companyId}/${id}.ndjson.gz`;
+  const actor: Actor = request.actor ?? { companyId: request.companyId, userId: null, apiKeyId: null, requestId: null };
   const inserted = await insertSnapshot(
     db,
     {
@@ -88,7 +90,6 @@ export async function createSnapshot(
       liveItemPages(db, request.companyId),
     );
     const completedAt = nowIso();
-    const actor: Actor = request.actor ?? { companyId: request.companyId, userId: null, apiKeyId: null, requestId: null };
     const complete = completeSnapshotStatement(db, id, { ...blob, completedAt });
     const row = (await findSnapshot(db, request.companyId, id))!;
     const done: SnapshotRow = { ...row, status: "complete", ...blob, completedAt };
@@ -101,11 +102,12 @@ export async function createSnapshot(
         changes: toSnapshot(done),
         createdAt: completedAt,
       }),
+      snapshotEvent(actor, "snapshot.completed", id, completedAt),
     ]);
     return done;
   } catch (error) {
     console.error(JSON.stringify({ event: "snapshot_failed", snapshot_id: id, error: String(error) }));
-    await failSnapshot(db, id, "The snapshot could not be written.", nowIso());
+    await failSnapshot(db, actor, id, "The snapshot could not be written.", nowIso());
     await blobs.delete(blobKey).catch(() => {});
     throw error;
   }

@@ -4,6 +4,7 @@
 import type { SQLWrapper } from "drizzle-orm";
 import type { Actor } from "../db/audit.ts";
 import { runBatch, type Database } from "../db/client.ts";
+import { restoreEvent } from "../db/events.ts";
 import { changeItemStatements, currentItem, ledgerBalances, type ItemChangeRecord } from "../db/item-states.ts";
 import { trashStatements } from "../db/items.ts";
 import type { ItemRow, SnapshotRestoreRow, SnapshotRow } from "../db/schema.ts";
@@ -135,12 +136,12 @@ export async function runRestoreStep(
   // next batch, or is written when the step ends. A step that dies before then runs those pages
   // and chunks again, which changes nothing.
   let unsaved: Partial<SnapshotRestoreRow> = {};
-  const save = async (statements: SQLWrapper[], progress: Partial<SnapshotRestoreRow>, force = false) => {
+  const save = async (statements: SQLWrapper[], progress: Partial<SnapshotRestoreRow>, force = false, after: SQLWrapper[] = []) => {
     const changes: Partial<SnapshotRestoreRow> = { ...unsaved, status: "running", ...progress, updatedAt: nowIso() };
     if (statements.length === 0 && !force) {
       unsaved = changes;
     } else {
-      await runBatch(db, [...statements, updateRestoreStatement(db, restoreId, changes)]);
+      await runBatch(db, [...statements, updateRestoreStatement(db, restoreId, changes), ...after]);
       mayContinue.spend(2);
       unsaved = {};
     }
@@ -183,7 +184,8 @@ export async function runRestoreStep(
           }),
         );
       }
-      await save([], { status: "complete", completedAt: nowIso() }, true);
+      const completedAt = nowIso();
+      await save([], { status: "complete", completedAt }, true, [restoreEvent(actor, "snapshot_restore.completed", restoreId, completedAt)]);
     }
     await saveUnsaved();
     return restore;
@@ -200,7 +202,11 @@ export async function runRestoreStep(
 export async function markRestoreFailed({ db }: Pick<Services, "db">, restoreId: string, message: string): Promise<SnapshotRestoreRow> {
   console.error(JSON.stringify({ event: "restore_failed", restore_id: restoreId, error: message }));
   const now = nowIso();
-  await runBatch(db, [updateRestoreStatement(db, restoreId, { status: "failed", error: message, updatedAt: now, completedAt: now })]);
+  const { companyId, userId, apiKeyId, requestId } = (await findRestore(db, restoreId))!;
+  await runBatch(db, [
+    updateRestoreStatement(db, restoreId, { status: "failed", error: message, updatedAt: now, completedAt: now }),
+    restoreEvent({ companyId, userId, apiKeyId, requestId }, "snapshot_restore.failed", restoreId, now),
+  ]);
   return (await findRestore(db, restoreId))!;
 }
 
