@@ -70,6 +70,7 @@ interface Pools {
   users: string[];
   /** Keys made for the fuzzer to read, revoke and roll: none of them is used to authenticate. */
   apiKeys: string[];
+  webhookEndpoints: string[];
 }
 
 interface Fixtures {
@@ -124,6 +125,10 @@ beforeAll(async () => {
     for (const name of ["Fuzz target 1", "Fuzz target 2", "Fuzz target 3"]) {
       apiKeys.push((await createApiKey(api, { name, role: "member" })).id);
     }
+    const webhookEndpoints = [];
+    for (const events of [["*"], ["item.*", "order.received"], ["item.low_stock"]]) {
+      webhookEndpoints.push((await post("/v1/webhook_endpoints", { url: "https://example.com/fuzz", events })).id as string);
+    }
     // Taken last, so that it holds every item above; restoring it now changes nothing.
     const kept = await takeSnapshot(api, "fuzz kept");
     const snapshotDeletable = await takeSnapshot(api, "fuzz deletable");
@@ -137,6 +142,7 @@ beforeAll(async () => {
       restore: restore.id,
       users,
       apiKeys,
+      webhookEndpoints,
     };
   };
   fx = { co, other, keys, pools: { co: await make(co), other: await make(other) } };
@@ -422,6 +428,45 @@ const validOrderFields = () => ({
   line_items: validLines(),
 });
 
+/** Event type patterns, valid and not. */
+const eventPattern = fc.oneof(
+  { arbitrary: fc.constantFrom("*", "item.*", "order.*", "item.low_stock", "transaction.created", "snapshot_restore.failed"), weight: 4 },
+  { arbitrary: fc.constantFrom("item", "item.", "ITEM.*", "**", "item.*.*", "nope.*", ""), weight: 1 },
+  { arbitrary: oddValue, weight: 1 },
+);
+/** URLs that pass with test keys (as in the tests) and ones that never do. */
+const allowedWebhookUrl = fc.constantFrom(
+  "https://example.com/hook",
+  "https://hooks.example.com:8443/in?x=1#f",
+  "http://127.0.0.1:8787/hook",
+  "http://localhost:3000/",
+  "https://[2606:4700::1]/",
+);
+const webhookEndpointFields = (): Fields => ({
+  url: fc.oneof(
+    { arbitrary: allowedWebhookUrl, weight: 3 },
+    {
+      arbitrary: fc.constantFrom(
+        ...["https://10.0.0.1/", "https://[::ffff:127.0.0.1]/", "http://169.254.169.254/", "https://u:p@example.com/", "ftp://example.com/"],
+        ...["https://intranet/", "https://0x7f.1/", "javascript:alert(1)", "not a url", " https://example.com/", `https://example.com/${"a".repeat(2040)}`],
+      ),
+      weight: 2,
+    },
+    { arbitrary: textField(1, 2048), weight: 1 },
+  ),
+  events: fc.oneof(
+    { arbitrary: fc.array(eventPattern, { maxLength: 5 }), weight: 5 },
+    { arbitrary: fc.constant(["item.*", "item.*"]), weight: 1 },
+    { arbitrary: oddValue, weight: 1 },
+  ),
+  description: fc.oneof(textField(0, 500), fc.constant(null)),
+});
+const validWebhookEndpointFields = () => ({
+  url: allowedWebhookUrl,
+  events: fc.uniqueArray(fc.constantFrom("*", "item.*", "order.*", "item.low_stock", "order.received", "import.failed"), { minLength: 1, maxLength: 4 }),
+  description: optional(validText(0, 500)),
+});
+
 const ROUTES: FuzzRoute[] = [
   // Items and the trash
   {
@@ -584,6 +629,31 @@ const ROUTES: FuzzRoute[] = [
     fields: () => ({ expires_in_hours: intField(0, 168) }),
     valid: () => fc.record({ expires_in_hours: fc.integer({ min: 0, max: 168 }) }, { requiredKeys: [] }),
     params: (p) => ({ id: p.apiKeys }),
+    adminOnly: true,
+  },
+  // Webhook endpoints (admin keys only)
+  { def: routeDef("listWebhookEndpoints"), query: page, adminOnly: true },
+  {
+    def: routeDef("createWebhookEndpoint"),
+    fields: webhookEndpointFields,
+    required: ["url", "events"],
+    valid: () => fc.record(validWebhookEndpointFields(), { requiredKeys: ["url", "events"] }),
+    adminOnly: true,
+  },
+  { def: routeDef("getWebhookEndpoint"), params: (p) => ({ id: p.webhookEndpoints }), adminOnly: true },
+  {
+    def: routeDef("updateWebhookEndpoint"),
+    fields: () => ({ ...webhookEndpointFields(), status: enumField(["enabled", "disabled"]) }),
+    valid: () => fc.record({ ...validWebhookEndpointFields(), status: fc.constantFrom("enabled", "disabled") }, { requiredKeys: [] }),
+    params: (p) => ({ id: p.webhookEndpoints }),
+    adminOnly: true,
+  },
+  { def: routeDef("deleteWebhookEndpoint"), params: (p) => ({ id: p.webhookEndpoints }), adminOnly: true },
+  {
+    def: routeDef("rollWebhookSecret"),
+    fields: () => ({ expires_in_hours: intField(0, 168) }),
+    valid: () => fc.record({ expires_in_hours: fc.integer({ min: 0, max: 168 }) }, { requiredKeys: [] }),
+    params: (p) => ({ id: p.webhookEndpoints }),
     adminOnly: true,
   },
 ];
@@ -764,9 +834,9 @@ function paramValue(own: string[] | undefined, strangers: string[]): fc.Arbitrar
  */
 function strangerIds(own: string[], name: string): string[] {
   const theirs = fx.pools.other;
-  const foreign = name === "restore_id" ? [theirs.restore, theirs.snapshot.kept] : [theirs.item.live, theirs.txn, theirs.orders[2]!, theirs.snapshot.kept, theirs.users[0]!, theirs.apiKeys[0]!];
+  const foreign = name === "restore_id" ? [theirs.restore, theirs.snapshot.kept] : [theirs.item.live, theirs.txn, theirs.orders[2]!, theirs.snapshot.kept, theirs.users[0]!, theirs.apiKeys[0]!, theirs.webhookEndpoints[0]!];
   const p = fx.pools.co;
-  const kinds = [Object.values(p.item), [p.txn], p.orders, p.lineIds, Object.values(p.snapshot), [p.restore], p.users, p.apiKeys];
+  const kinds = [Object.values(p.item), [p.txn], p.orders, p.lineIds, Object.values(p.snapshot), [p.restore], p.users, p.apiKeys, p.webhookEndpoints];
   const otherKinds = kinds.filter((ids) => !ids.some((id) => own.includes(id))).map((ids) => ids[0]!);
   return [...foreign, ...otherKinds];
 }
