@@ -1,5 +1,6 @@
 import { createApp } from "./lib/create-app.ts";
 import { authenticate, authorize } from "./middleware/authenticate.ts";
+import { dispatchEvents } from "./middleware/dispatch-events.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { services } from "./middleware/services.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
@@ -10,6 +11,7 @@ import { itemsRouter } from "./routes/items/items.index.ts";
 import { metaRouter } from "./routes/meta/meta.index.ts";
 import { snapshotsRouter } from "./routes/snapshots/snapshots.index.ts";
 import { ordersRouter } from "./routes/orders/orders.index.ts";
+import { webhookDeliveriesRouter } from "./routes/webhook-deliveries/webhook-deliveries.index.ts";
 import { transactionsRouter } from "./routes/transactions/transactions.index.ts";
 import { usersRouter } from "./routes/users/users.index.ts";
 import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.ts";
@@ -41,8 +43,8 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 });
 
 // Every other /v1 request: its services, who is calling, their rate limit, what their role allows,
-// then idempotent replays of POSTs.
-app.use("/v1/*", services, authenticate, rateLimit, authorize, idempotency);
+// then idempotent replays of POSTs; after a change, its events go to the company's webhook endpoints.
+app.use("/v1/*", services, authenticate, rateLimit, authorize, idempotency, dispatchEvents);
 app.route("/", itemsRouter);
 app.route("/", transactionsRouter);
 app.route("/", auditLogRouter);
@@ -50,5 +52,6 @@ app.route("/", snapshotsRouter);
 app.route("/", usersRouter);
 app.route("/", apiKeysRouter);
 app.route("/", ordersRouter);
+app.route("/", webhookDeliveriesRouter);
 app.route("/", webhookEndpointsRouter);
 app.route("/", eventsRouter);

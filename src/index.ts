@@ -1,5 +1,7 @@
 import { app } from "./app.ts";
 import { startDailyJob } from "./daily-job.ts";
+import { consumeQueue } from "./webhooks/consumer.ts";
+import { sweepWebhooks, WEBHOOK_SWEEP_CRON } from "./webhooks/sweep.ts";
 
 export { DailyJob } from "./daily-job.ts";
 export { RateLimiter } from "./rate-limiter.ts";
@@ -7,7 +9,12 @@ export { SnapshotRestorer } from "./snapshots/snapshot-restorer.ts";
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(startDailyJob(env));
+  // Every minute the webhook sweep; at 03:00 UTC the daily job.
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(controller.cron === WEBHOOK_SWEEP_CRON ? sweepWebhooks(env) : startDailyJob(env));
+  },
+  // Webhook deliveries and their dead letters.
+  async queue(batch, env, _ctx) {
+    await consumeQueue(batch, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,63 @@
+import { createMiddleware } from "hono/factory";
+import type { Database } from "../db/client.ts";
+import { hasEnabledEndpoint } from "../db/webhook-deliveries.ts";
+import { nowMs } from "../lib/clock.ts";
+import type { AppEnv } from "../types.ts";
+import { dispatchAndEnqueue } from "../webhooks/dispatch.ts";
+import { deliveriesQueue } from "../webhooks/queue.ts";
+
+// Whether a company has an enabled webhook endpoint, cached in the isolate for at most a second (of
+// the injectable clock): a company without one costs no D1 read per change, only one a second,
+// and its events are left for the sweep to mark. Creating, enabling or deleting an endpoint forgets
+// the entry on that instance (forgetWebhookEndpoints), so its next change there dispatches at once.
+const CACHE_TTL_MS = 1_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const endpointCache = new Map<string, { enabled: boolean; fetchedAt: number }>();
+
+/** Dispatch steps after one request: a change writes a few events, a batch of 100 at most a few hundred. */
+const DISPATCH_CALLS_PER_REQUEST = 5;
+
+async function companyHasEndpoint(db: Database, companyId: string): Promise<boolean> {
+  const now = nowMs();
+  const cached = endpointCache.get(companyId);
+  if (cached && now - cached.fetchedAt < CACHE_TTL_MS && now >= cached.fetchedAt) return cached.enabled;
+  const enabled = await hasEnabledEndpoint(db, companyId);
+  endpointCache.delete(companyId);
+  if (endpointCache.size >= CACHE_MAX_ENTRIES) endpointCache.delete(endpointCache.keys().next().value!);
+  endpointCache.set(companyId, { enabled, fetchedAt: now });
+  return enabled;
+}
+
+/**
+ * Drops the company's entry from this isolate's cache: to be called when one of its endpoints is
+ * created, enabled, disabled or deleted, so that the next change on this instance sees it.
+ */
+export function forgetWebhookEndpoints(companyId: string): void {
+  endpointCache.delete(companyId);
+}
+
+/**
+ * After a change (a request other than GET that succeeded), dispatches the caller's company's
+ * new events to its endpoints and enqueues their deliveries, after the response (waitUntil), in
+ * the request's D1 Session, which has seen the change's own events. Nothing is read or written
+ * when the company has no enabled endpoint (as far as the cache knows). A failure here loses
+ * nothing: the every-minute sweep dispatches what is left.
+ */
+export const dispatchEvents = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
+  const { db } = c.var;
+  const { companyId } = c.get("auth");
+  const queue = deliveriesQueue(c.env);
+  const work = (async () => {
+    if (!(await companyHasEndpoint(db, companyId))) return;
+    await dispatchAndEnqueue(db, queue, { companyId }, DISPATCH_CALLS_PER_REQUEST);
+  })().catch((error: unknown) => {
+    console.error(JSON.stringify({ event: "webhook_dispatch_failed", company_id: companyId, error: String(error) }));
+  });
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // No execution context (app.request in tests): the dispatch runs on its own.
+  }
+});
