@@ -100,10 +100,19 @@ export function runBatch(db: Database, statements: SQLWrapper[]): Promise<D1Resu
   );
 }
 
+const columnsOf = new WeakMap<Table, [string, ReturnType<typeof getTableColumns>[string]][]>();
+
+/** A table's columns by property name, worked out once per table. */
+function tableColumns(table: Table) {
+  let columns = columnsOf.get(table);
+  if (!columns) columnsOf.set(table, (columns = Object.entries(getTableColumns(table))));
+  return columns;
+}
+
 /** A raw D1 row (column names) as drizzle's row type (property names, decoded values). */
 export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unknown>): T["$inferSelect"] {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
+  for (const [key, column] of tableColumns(table)) {
     const value = raw[column.name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }

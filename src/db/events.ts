@@ -156,6 +156,40 @@ export function previousValues(changes: Record<string, { from: unknown }>): Reco
   return Object.fromEntries(Object.entries(changes).map(([field, { from }]) => [field, from]));
 }
 
+/**
+ * Events that may or may not happen, in one statement: each candidate whose condition holds over
+ * `from`'s row becomes an event, numbered in the candidates' order. One statement rather than one
+ * per candidate, since every statement of a batch costs a D1 round of its own.
+ */
+interface Candidate {
+  type: EventType;
+  objectType: EventObjectType;
+  object: SQL;
+  when: SQL;
+}
+
+function candidateEvents(actor: Actor, candidates: Candidate[], from: SQL, createdAt: string): SQL {
+  const byPosition = (value: (candidate: Candidate) => SQL) =>
+    sql`CASE k.position ${sql.join(
+      candidates.map((candidate, i) => sql`WHEN ${sql.raw(String(i + 1))} THEN ${value(candidate)}`),
+      sql` `,
+    )} END`;
+  const positions = sql.join(
+    candidates.map((candidate, i) => sql`SELECT ${sql.raw(String(i + 1))} AS position, ${candidate.type} AS type`),
+    sql` UNION ALL `,
+  );
+  const ids = candidates.map(() => newId("event"));
+  return sql`
+    INSERT INTO ${events} ${EVENT_COLUMNS}
+    SELECT ${byPosition((c) => sql`${ids[candidates.indexOf(c)]}`)}, ${actor.companyId},
+           ${nextSequence(actor.companyId)} - 1 + ROW_NUMBER() OVER (ORDER BY k.position), k.type,
+           ${byPosition((c) => sql`${c.objectType}`)}, ${byPosition((c) => c.object)}, NULL,
+           ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${createdAt}
+    FROM (${positions}) k
+    ${from}
+    WHERE ${byPosition((c) => c.when)}`;
+}
+
 /** An item's stock state, as SQL expressions: its quantity and its reorder point. */
 interface StockState {
   quantity: SQL;
@@ -175,30 +209,32 @@ const out = (s: StockState) => sql`(${s.quantity} = 0)`;
  * Because the states are read inside the batch, concurrent changes each see the state the one
  * before left, and a crossing is reported by exactly one of them.
  */
-function stockAlerts(actor: Actor, itemId: string, before: StockState, from: SQL, createdAt: string): SQL {
+function stockAlerts(before: StockState): Candidate[] {
   const after: StockState = { quantity: sql`i.quantity`, reorderPoint: sql`i.reorder_point` };
-  const ids = { low: newId("event"), out: newId("event"), back: newId("event") };
-  return sql`
-    INSERT INTO ${events} ${EVENT_COLUMNS}
-    SELECT CASE k.type WHEN 'item.low_stock' THEN ${ids.low} WHEN 'item.out_of_stock' THEN ${ids.out} ELSE ${ids.back} END,
-           ${actor.companyId}, ${nextSequence(actor.companyId)} - 1 + ROW_NUMBER() OVER (ORDER BY k.position), k.type,
-           'item', ${rowJson(items, "i")}, NULL, ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${createdAt}
-    FROM (SELECT 1 AS position, 'item.low_stock' AS type UNION ALL SELECT 2, 'item.out_of_stock'
-          UNION ALL SELECT 3, 'item.back_in_stock') k
-    ${from}
-    WHERE i.id = ${itemId} AND i.company_id = ${actor.companyId} AND CASE k.type
-      WHEN 'item.low_stock' THEN NOT ${low(before)} AND ${low(after)}
-      WHEN 'item.out_of_stock' THEN ${before.quantity} > 0 AND ${out(after)}
-      ELSE (${low(before)} OR ${out(before)}) AND NOT (${low(after)} OR ${out(after)}) END`;
+  const item = { objectType: "item" as const, object: rowJson(items, "i") };
+  return [
+    { ...item, type: "item.low_stock", when: sql`NOT ${low(before)} AND ${low(after)}` },
+    { ...item, type: "item.out_of_stock", when: sql`${before.quantity} > 0 AND ${out(after)}` },
+    {
+      ...item,
+      type: "item.back_in_stock",
+      when: sql`(${low(before)} OR ${out(before)}) AND NOT (${low(after)} OR ${out(after)})`,
+    },
+  ];
 }
 
-/** The alerts of a ledger row written earlier in the batch (its item's reorder point unchanged). */
-export function stockAlertsAfterMovement(actor: Actor, transactionId: string, itemId: string, createdAt: string): SQL {
-  return stockAlerts(
+/**
+ * The events of a ledger row written earlier in the batch: its `transaction.created` and (unless
+ * `alerts` is false: an item's first quantity, when there was no stock before) the item's stock
+ * alerts, its reorder point unchanged by a movement.
+ */
+export function movementEvents(actor: Actor, transactionId: string, itemId: string, createdAt: string, alerts = true): SQL {
+  const created: Candidate = { type: "transaction.created", objectType: "transaction", object: rowJson(transactions, "t"), when: sql`1` };
+  return candidateEvents(
     actor,
-    itemId,
-    { quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` },
-    sql`JOIN ${items} i ON i.id = ${itemId} JOIN ${transactions} t ON t.id = ${transactionId} AND t.company_id = ${actor.companyId}`,
+    [created, ...(alerts ? stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }) : [])],
+    sql`JOIN ${transactions} t ON t.id = ${transactionId} AND t.company_id = ${actor.companyId}
+        JOIN ${items} i ON i.id = ${itemId} AND i.company_id = ${actor.companyId}`,
     createdAt,
   );
 }
@@ -210,11 +246,11 @@ export function stockAlertsAfterChange(
   before: { quantity: number; reorderPoint: number | null },
   createdAt: string,
 ): SQL {
-  return stockAlerts(
+  const state = { quantity: sql`${before.quantity}`, reorderPoint: before.reorderPoint === null ? sql`NULL` : sql`${before.reorderPoint}` };
+  return candidateEvents(
     actor,
-    itemId,
-    { quantity: sql`${before.quantity}`, reorderPoint: before.reorderPoint === null ? sql`NULL` : sql`${before.reorderPoint}` },
-    sql`JOIN ${items} i ON i.id = ${itemId}`,
+    stockAlerts(state),
+    sql`JOIN ${items} i ON i.id = ${itemId} AND i.company_id = ${actor.companyId}`,
     createdAt,
   );
 }

@@ -8,7 +8,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditTransaction, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure } from "./batch-guard.ts";
 import { fromDriverRow, runBatch, type Database } from "./client.ts";
-import { stockAlertsAfterMovement, transactionCreatedEvent } from "./events.ts";
+import { movementEvents } from "./events.ts";
 import { listPage } from "./list-page.ts";
 import { items, transactions, type TransactionRow, type TransactionType } from "./schema.ts";
 
@@ -74,8 +74,7 @@ export function movementStatements(
       .set({ quantity: quantityFromLedger(transactionId), version: sql`${items.version} + 1`, updatedAt: now })
       .where(and(eq(items.id, movement.itemId), eq(items.companyId, actor.companyId))),
     ...(audit ? [auditTransaction(actor, transactionId, now)] : []),
-    transactionCreatedEvent(actor, transactionId, now),
-    ...(alerts ? [stockAlertsAfterMovement(actor, transactionId, movement.itemId, now)] : []),
+    movementEvents(actor, transactionId, movement.itemId, now, alerts),
   ];
 }
 
