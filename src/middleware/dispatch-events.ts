@@ -4,7 +4,7 @@ import { hasEnabledEndpoint } from "../db/webhook-deliveries.ts";
 import { nowMs } from "../lib/clock.ts";
 import type { AppEnv } from "../types.ts";
 import { dispatchAndEnqueue } from "../webhooks/dispatch.ts";
-import { deliveriesQueue } from "../webhooks/queue.ts";
+import { deliveriesQueue, type DeliveryMessage } from "../webhooks/queue.ts";
 
 // Whether a company has an enabled webhook endpoint, cached in the isolate for at most a second (of
 // the injectable clock): a company without one costs no D1 read per change, only one a second,
@@ -37,6 +37,15 @@ export function forgetWebhookEndpoints(companyId: string): void {
 }
 
 /**
+ * Dispatches the company's undispatched events and enqueues their deliveries, unless the cache
+ * says it has no enabled endpoint (then it reads and writes nothing).
+ */
+export async function dispatchAfterChange(db: Database, queue: Queue<DeliveryMessage>, companyId: string): Promise<void> {
+  if (!(await companyHasEndpoint(db, companyId))) return;
+  await dispatchAndEnqueue(db, queue, { companyId }, DISPATCH_CALLS_PER_REQUEST);
+}
+
+/**
  * After a change (a request other than GET that succeeded), dispatches the caller's company's
  * new events to its endpoints and enqueues their deliveries, after the response (waitUntil), in
  * the request's D1 Session, which has seen the change's own events. Nothing is read or written
@@ -48,11 +57,7 @@ export const dispatchEvents = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
   const { db } = c.var;
   const { companyId } = c.get("auth");
-  const queue = deliveriesQueue(c.env);
-  const work = (async () => {
-    if (!(await companyHasEndpoint(db, companyId))) return;
-    await dispatchAndEnqueue(db, queue, { companyId }, DISPATCH_CALLS_PER_REQUEST);
-  })().catch((error: unknown) => {
+  const work = dispatchAfterChange(db, deliveriesQueue(c.env), companyId).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "webhook_dispatch_failed", company_id: companyId, error: String(error) }));
   });
   try {
