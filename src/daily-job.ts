@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { deleteExpiredAuditEntries } from "./db/audit.ts";
 import { companyIdsOnPlan } from "./db/companies.ts";
+import { deleteExpiredEvents } from "./db/events.ts";
 import { deleteIdempotencyKeysBefore } from "./db/idempotency.ts";
 import { purgeTrashedItems } from "./db/items.ts";
 import { hasAutomaticSnapshotSince, startOfUtcDay } from "./db/snapshots.ts";
+import { deleteExpiredDeliveries } from "./db/webhook-deliveries.ts";
 import { DAY_MS, nowMs } from "./lib/clock.ts";
 import { PLANS, PLAN_NAMES } from "./plans.ts";
 import { createSnapshot } from "./snapshots/create-snapshot.ts";
@@ -18,7 +20,14 @@ const SNAPSHOT_BATCH = 90;
 /** Companies handed their automatic snapshot per invocation. */
 const COMPANIES_PER_STEP = 50;
 
-const STEPS = ["snapshots", "trash", "audit_log", "expired_snapshots", "idempotency", "done"] as const;
+/**
+ * Events are deleted past the longest retention of any plan (all keep them 30 days): a plan that
+ * keeps them less hides the older ones from its reads until then. Their webhook deliveries go
+ * just before them, in the step before.
+ */
+const EVENT_RETENTION_DAYS = Math.max(...PLAN_NAMES.map((plan) => PLANS[plan].eventRetentionDays));
+
+const STEPS = ["snapshots", "trash", "audit_log", "expired_snapshots", "idempotency", "webhook_deliveries", "events", "done"] as const;
 type Step = (typeof STEPS)[number];
 
 interface Progress {
@@ -33,7 +42,8 @@ interface Progress {
 /**
  * The daily job, one object per UTC day: an automatic snapshot of every company whose plan has
  * one, then the purge of items trashed over 30 days ago, of audit entries past their plan's
- * retention, of expired snapshots (row and blob) and of idempotency records over 24 hours old.
+ * retention, of expired snapshots (row and blob), of idempotency records over 24 hours old, and
+ * of events past their retention (30 days) with their webhook deliveries and attempts.
  * The Cron Trigger calls `start`; the work is done by alarms, each invocation doing a bounded
  * amount and saving where it is, so that however many companies and rows there are, no invocation
  * exceeds the Workers limits. The automatic snapshots are fanned out: each goes to an object of
@@ -117,6 +127,10 @@ export class DailyJob extends DurableObject<Env> {
         return drain("idempotency_keys_deleted", () =>
           deleteIdempotencyKeysBefore(db, new Date(nowMs() - DAY_MS).toISOString(), BATCH),
         );
+      case "webhook_deliveries":
+        return drain("webhook_deliveries_deleted", () => deleteExpiredDeliveries(db, EVENT_RETENTION_DAYS, BATCH));
+      case "events":
+        return drain("events_deleted", () => deleteExpiredEvents(db, EVENT_RETENTION_DAYS, BATCH));
       case "done":
         return progress;
     }

@@ -10,9 +10,11 @@ import { createCompany, run, type TestCompany } from "./helpers/factories.ts";
 import { client } from "./helpers/http.ts";
 import { createItem } from "./helpers/items.ts";
 import { gunzipLines, sha256Hex, snapshotRow, takeSnapshot } from "./helpers/snapshots.ts";
+import { insertEndpoint, insertEvent } from "./helpers/webhooks.ts";
 
 // The daily job, idempotent and bounded: automatic snapshots for Enterprise companies, audit
-// entries past the plan's retention, expired snapshots and idempotency records over 24 hours old.
+// entries past the plan's retention, expired snapshots, idempotency records over 24 hours old, and
+// events past 30 days with their webhook deliveries.
 // (The trash purge has its own file, scheduled.test.ts.) Storage is shared by the tests of this
 // file, so every test runs the job on a day of its own, and counts only the rows it made.
 
@@ -312,6 +314,65 @@ describe("idempotency records", () => {
       .bind(co.companyId)
       .all<{ key: string }>();
     expect(results.map((r) => r.key)).toEqual(["an-hour", "exactly-24h"]);
+  });
+});
+
+describe("events and webhook deliveries", () => {
+  it("deletes events past 30 days with their deliveries and attempts, however many, and keeps the rest", async () => {
+    const co = await createCompany("professional");
+    const other = await createCompany("enterprise");
+    const endpoint = await insertEndpoint(co.companyId);
+    const aged = async (company: TestCompany, ageMs: number) => {
+      const event = await insertEvent(company.companyId, "item.updated", { createdAt: iso(NOW - ageMs) });
+      const deliveryId = newId("wd");
+      await env.DB.batch([
+        env.DB.prepare(
+          `INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, status, attempts, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'succeeded', 1, ?, ?)`,
+        ).bind(deliveryId, company.companyId, endpoint.id, event.id, iso(NOW - ageMs + 1000), iso(NOW - ageMs + 1000)),
+        env.DB.prepare(
+          `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, attempted_at, status_code, error, duration_ms)
+           VALUES (?, 1, ?, 200, NULL, 12)`,
+        ).bind(deliveryId, iso(NOW - ageMs + 1000)),
+      ]);
+      return { eventId: event.id, deliveryId };
+    };
+    const old = await aged(co, 31 * DAY_MS);
+    const otherOld = await aged(other, 40 * DAY_MS);
+    const almost = await aged(co, 30 * DAY_MS - 2 * HOUR_MS);
+    const young = await aged(co, DAY_MS);
+    // More than a statement's batch of old events, each with a delivery.
+    await run([
+      {
+        sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234)
+              INSERT INTO events (id, company_id, sequence, type, object_type, object, created_at)
+              SELECT 'event_bulk' || ? || i, ?, 100000 + i, 'item.updated', 'import', '{}', ? FROM n`,
+        params: [co.companyId, co.companyId, iso(NOW - 45 * DAY_MS)],
+      },
+      {
+        sql: `INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, status, attempts, created_at, updated_at)
+              SELECT 'wd_bulk' || id, company_id, ?, id, 'failed', 12, created_at, created_at FROM events WHERE id LIKE 'event_bulk' || ? || '%'`,
+        params: [endpoint.id, co.companyId],
+      },
+    ]);
+    const lastSequence = await count("SELECT MAX(sequence) AS n FROM events WHERE company_id = ?", co.companyId);
+
+    await runJob(NOW);
+
+    const left = async (table: string, column: string, ids: string[]) =>
+      (await env.DB.prepare(`SELECT ${column} AS id FROM ${table} WHERE ${column} IN (${ids.map(() => "?").join(",")})`).bind(...ids).all<{ id: string }>()).results
+        .map((r) => r.id)
+        .sort();
+    const all = [old, otherOld, almost, young];
+    expect(await left("events", "id", all.map((x) => x.eventId))).toEqual([almost.eventId, young.eventId].sort());
+    expect(await left("webhook_deliveries", "id", all.map((x) => x.deliveryId))).toEqual([almost.deliveryId, young.deliveryId].sort());
+    expect(await left("webhook_delivery_attempts", "delivery_id", all.map((x) => x.deliveryId))).toEqual(
+      [almost.deliveryId, young.deliveryId].sort(),
+    );
+    expect(await count("SELECT count(*) AS n FROM events WHERE id LIKE 'event_bulk%'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM webhook_deliveries WHERE id LIKE 'wd_bulk%'")).toBe(0);
+    // The company's numbering goes on after its newest events are gone.
+    expect(await count("SELECT last_sequence AS n FROM event_counters WHERE company_id = ?", co.companyId)).toBe(lastSequence);
   });
 });
 

@@ -2,9 +2,9 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { exports } from "cloudflare:workers";
 import type { RouteConfig } from "@hono/zod-openapi";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
-import { ADJUST_REASONS, AUDIT_ACTIONS, ORDER_STATUSES, ROLES, TRANSACTION_TYPES, type Role } from "../src/db/schema.ts";
+import { ADJUST_REASONS, AUDIT_ACTIONS, ORDER_STATUSES, ROLES, TRANSACTION_TYPES, WEBHOOK_DELIVERY_STATUSES, type Role } from "../src/db/schema.ts";
 import { app } from "../src/app.ts";
 import worker from "../src/index.ts";
 import { setClock } from "../src/lib/clock.ts";
@@ -15,6 +15,9 @@ import { createApiKey, createUser } from "./helpers/keys.ts";
 import { orderIn } from "./helpers/orders.ts";
 import { companyData, mayCall } from "./helpers/security.ts";
 import { ledgerMismatches, restoreSnapshot, takeSnapshot } from "./helpers/snapshots.ts";
+import { db as webhookDb, receiver, stopReceiver } from "./helpers/webhooks.ts";
+import { dispatchAndEnqueue } from "../src/webhooks/dispatch.ts";
+import { deliveriesQueue } from "../src/webhooks/queue.ts";
 
 // Property-based checks that no request to any route, however odd, makes the Worker fail or
 // leak: never a 5xx; every error is the contract's body with a known code, its status and the
@@ -71,6 +74,8 @@ interface Pools {
   /** Keys made for the fuzzer to read, revoke and roll: none of them is used to authenticate. */
   apiKeys: string[];
   webhookEndpoints: string[];
+  /** Deliveries of the company's events to its endpoints (all sent before the fuzzing starts). */
+  webhookDeliveries: string[];
 }
 
 interface Fixtures {
@@ -143,9 +148,29 @@ beforeAll(async () => {
       users,
       apiKeys,
       webhookEndpoints,
+      webhookDeliveries: [],
     };
   };
   fx = { co, other, keys, pools: { co: await make(co), other: await make(other) } };
+
+  // Webhooks: a receiver that accepts every delivery (so none is retried later), every event so
+  // far dispatched and its deliveries sent, so that nothing changes the other company's data
+  // once the fuzzing starts; the deliveries are the pools' ids.
+  receiver();
+  for (const company of [co, other]) {
+    await dispatchAndEnqueue(webhookDb(), deliveriesQueue(env), { companyId: company.companyId }, 50);
+  }
+  const deliveries = async (companyId: string) =>
+    (await env.DB.prepare("SELECT id, status FROM webhook_deliveries WHERE company_id = ? ORDER BY id").bind(companyId).all<{ id: string; status: string }>()).results;
+  await vi.waitFor(
+    async () => {
+      for (const company of [co, other]) expect((await deliveries(company.companyId)).filter((d) => d.status !== "succeeded")).toEqual([]);
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  fx.pools.co.webhookDeliveries = (await deliveries(co.companyId)).slice(0, 5).map((d) => d.id);
+  fx.pools.other.webhookDeliveries = (await deliveries(other.companyId)).slice(0, 1).map((d) => d.id);
+  expect(fx.pools.co.webhookDeliveries.length).toBeGreaterThan(0);
 
   const doc = (await callJson("GET", "/v1/openapi.json")).body;
   for (const route of ROUTES) {
@@ -157,7 +182,10 @@ beforeAll(async () => {
   otherBefore = await companyData(other.companyId);
 }, 60_000);
 
-afterAll(() => setClock(null));
+afterAll(() => {
+  setClock(null);
+  stopReceiver();
+});
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
@@ -656,6 +684,19 @@ const ROUTES: FuzzRoute[] = [
     params: (p) => ({ id: p.webhookEndpoints }),
     adminOnly: true,
   },
+  // Webhook deliveries (admin keys only)
+  {
+    def: routeDef("listWebhookDeliveries"),
+    query: () => ({
+      ...page(),
+      endpoint_id: fc.constantFrom(...fx.pools.co.webhookEndpoints, fx.pools.other.webhookEndpoints[0]!, "x"),
+      event_id: plausibleText(0, 70),
+      status: fc.constantFrom(...WEBHOOK_DELIVERY_STATUSES, "PENDING", "other"),
+    }),
+    adminOnly: true,
+  },
+  { def: routeDef("getWebhookDelivery"), params: (p) => ({ id: p.webhookDeliveries }), adminOnly: true },
+  { def: routeDef("retryWebhookDelivery"), params: (p) => ({ id: p.webhookDeliveries }), adminOnly: true },
 ];
 
 const METHOD = (route: FuzzRoute) => route.def.method.toUpperCase() as "GET" | "POST" | "PATCH" | "DELETE";
@@ -834,9 +875,9 @@ function paramValue(own: string[] | undefined, strangers: string[]): fc.Arbitrar
  */
 function strangerIds(own: string[], name: string): string[] {
   const theirs = fx.pools.other;
-  const foreign = name === "restore_id" ? [theirs.restore, theirs.snapshot.kept] : [theirs.item.live, theirs.txn, theirs.orders[2]!, theirs.snapshot.kept, theirs.users[0]!, theirs.apiKeys[0]!, theirs.webhookEndpoints[0]!];
+  const foreign = name === "restore_id" ? [theirs.restore, theirs.snapshot.kept] : [theirs.item.live, theirs.txn, theirs.orders[2]!, theirs.snapshot.kept, theirs.users[0]!, theirs.apiKeys[0]!, theirs.webhookEndpoints[0]!, theirs.webhookDeliveries[0]!];
   const p = fx.pools.co;
-  const kinds = [Object.values(p.item), [p.txn], p.orders, p.lineIds, Object.values(p.snapshot), [p.restore], p.users, p.apiKeys, p.webhookEndpoints];
+  const kinds = [Object.values(p.item), [p.txn], p.orders, p.lineIds, Object.values(p.snapshot), [p.restore], p.users, p.apiKeys, p.webhookEndpoints, p.webhookDeliveries];
   const otherKinds = kinds.filter((ids) => !ids.some((id) => own.includes(id))).map((ids) => ids[0]!);
   return [...foreign, ...otherKinds];
 }
