@@ -1,12 +1,12 @@
 // The audit log: every mutation adds its entry through `auditEntry` (or `auditTransaction`) to the
 // same D1 batch as the change, so that there is no change without an entry.
-import { and, eq, gte, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { PLANS } from "../plans.ts";
 import { guardedRow } from "./batch-guard.ts";
-import type { Database } from "./client.ts";
+import { fromTemplate, type Database } from "./client.ts";
 import { listPage } from "./list-page.ts";
 import { auditLog, AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, items, transactions } from "./schema.ts";
 
@@ -68,15 +68,20 @@ export function auditItemChange(actor: Actor, entry: AuditInput, version: number
  * `changes.quantity` is read from the row, since the quantities are only known inside the batch.
  * Without that row the entry has no resource_id and the batch fails: no change without an entry.
  */
-export function auditTransaction(actor: Actor, transactionId: string, createdAt: string) {
-  return sql`
-    INSERT INTO ${auditLog} (id, company_id, action, resource_type, resource_id, item_id, user_id,
-                             api_key_id, changes, transaction_id, request_id, created_at)
-    SELECT ${newId("evt")}, ${actor.companyId}, 'update', 'item', t.item_id, t.item_id, ${actor.userId},
-           ${actor.apiKeyId},
-           json_object('quantity', json_object('from', t.quantity_before, 'to', t.quantity_after)),
-           t.id, ${actor.requestId}, ${createdAt}
-    ${guardedRow(transactions, "t", sql`t.id = ${transactionId}`)}`;
+export function auditTransaction(actor: Actor, transactionId: string, createdAt: string): SQLWrapper {
+  const value = (name: string) => sql`${sql.placeholder(name)}`;
+  return fromTemplate(
+    "audit:transaction",
+    () => sql`
+      INSERT INTO ${auditLog} (id, company_id, action, resource_type, resource_id, item_id, user_id,
+                               api_key_id, changes, transaction_id, request_id, created_at)
+      SELECT ${value("id")}, ${value("companyId")}, 'update', 'item', t.item_id, t.item_id, ${value("userId")},
+             ${value("apiKeyId")},
+             json_object('quantity', json_object('from', t.quantity_before, 'to', t.quantity_after)),
+             t.id, ${value("requestId")}, ${value("createdAt")}
+      ${guardedRow(transactions, "t", sql`t.id = ${value("transactionId")}`)}`,
+    { id: newId("evt"), companyId: actor.companyId, userId: actor.userId, apiKeyId: actor.apiKeyId, requestId: actor.requestId, createdAt, transactionId },
+  );
 }
 
 export interface AuditFilters {

@@ -2,13 +2,13 @@
 // so that there is no event for a change that rolled back and no change without its event. The
 // statements read the changed rows inside the batch: an event holds the row as it was right after
 // the change, even where only the batch knows it (a ledger row's quantities, an alert's crossing).
-import { and, eq, getTableColumns, gte, like, sql, type SQL, type Table } from "drizzle-orm";
+import { and, eq, getTableColumns, gte, like, sql, type Placeholder, type SQL, type SQLWrapper, type Table } from "drizzle-orm";
 import type { EventObjectType, EventType } from "../domain/events.ts";
 import { DAY_MS, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import type { Actor } from "./audit.ts";
-import { runBatch, type Database } from "./client.ts";
+import { fromTemplate, runBatch, type BoundStatement, type Database } from "./client.ts";
 import { listPage } from "./list-page.ts";
 import { eventCounters, events, items, orderLineItems, orders, snapshotRestores, snapshots, transactions } from "./schema.ts";
 
@@ -35,7 +35,7 @@ export function rawRow<T extends Table>(table: T, row: T["$inferSelect"]): Recor
  * The company's next sequence number: one more than its newest event, or than the counter the
  * daily job leaves when it deletes old events (so numbering never restarts).
  */
-function nextSequence(companyId: string): SQL {
+function nextSequence(companyId: string | Placeholder): SQL {
   return sql`max(
     COALESCE((SELECT MAX(sequence) FROM ${events} WHERE company_id = ${companyId}), 0),
     COALESCE((SELECT last_sequence FROM ${eventCounters} WHERE company_id = ${companyId}), 0)) + 1`;
@@ -168,26 +168,51 @@ interface Candidate {
   when: SQL;
 }
 
-function candidateEvents(actor: Actor, candidates: Candidate[], from: SQL, createdAt: string): SQL {
-  const byPosition = (value: (candidate: Candidate) => SQL) =>
-    sql`CASE k.position ${sql.join(
-      candidates.map((candidate, i) => sql`WHEN ${sql.raw(String(i + 1))} THEN ${value(candidate)}`),
-      sql` `,
-    )} END`;
-  const positions = sql.join(
-    candidates.map((candidate, i) => sql`SELECT ${sql.raw(String(i + 1))} AS position, ${candidate.type} AS type`),
-    sql` UNION ALL `,
+function candidateEvents(
+  key: string,
+  count: number,
+  build: () => { candidates: Candidate[]; from: SQL },
+  actor: Actor,
+  values: Record<string, unknown>,
+): BoundStatement {
+  const ids = Object.fromEntries(Array.from({ length: count }, (_, i) => [`id${i}`, newId("event")]));
+  return fromTemplate(
+    `events:${key}`,
+    () => {
+      const { candidates, from } = build();
+      if (candidates.length !== count) throw new Error(`events:${key} has ${candidates.length} candidates, not ${count}`);
+      const value = (name: string) => sql.placeholder(name);
+      const positions = (indexes: number[]) => sql.raw(indexes.map((i) => i + 1).join(", "));
+      // Each distinct object once: candidates about the same row share it.
+      const objects = [...new Set(candidates.map((c) => c.object))];
+      const byObject = sql`CASE ${sql.join(
+        objects.map((object) => {
+          const indexes = candidates.flatMap((c, i) => (c.object === object ? [i] : []));
+          return sql`WHEN k.position IN (${positions(indexes)}) THEN ${object}`;
+        }),
+        sql` `,
+      )} END`;
+      const byPosition = (part: (candidate: Candidate) => SQL) =>
+        sql`CASE k.position ${sql.join(
+          candidates.map((candidate, i) => sql`WHEN ${sql.raw(String(i + 1))} THEN ${part(candidate)}`),
+          sql` `,
+        )} END`;
+      const rows = sql.join(
+        candidates.map((c, i) => sql`SELECT ${sql.raw(String(i + 1))} AS position, ${c.type} AS type, ${c.objectType} AS object_type`),
+        sql` UNION ALL `,
+      );
+      return sql`
+        INSERT INTO ${events} ${EVENT_COLUMNS}
+        SELECT ${byPosition((c) => sql`${value(`id${candidates.indexOf(c)}`)}`)}, ${value("companyId")},
+               ${nextSequence(value("companyId"))} - 1 + ROW_NUMBER() OVER (ORDER BY k.position), k.type,
+               k.object_type, ${byObject}, NULL,
+               ${value("requestId")}, ${value("userId")}, ${value("apiKeyId")}, ${value("createdAt")}
+        FROM (${rows}) k
+        ${from}
+        WHERE ${byPosition((c) => c.when)}`;
+    },
+    { companyId: actor.companyId, requestId: actor.requestId, userId: actor.userId, apiKeyId: actor.apiKeyId, ...ids, ...values },
   );
-  const ids = candidates.map(() => newId("event"));
-  return sql`
-    INSERT INTO ${events} ${EVENT_COLUMNS}
-    SELECT ${byPosition((c) => sql`${ids[candidates.indexOf(c)]}`)}, ${actor.companyId},
-           ${nextSequence(actor.companyId)} - 1 + ROW_NUMBER() OVER (ORDER BY k.position), k.type,
-           ${byPosition((c) => sql`${c.objectType}`)}, ${byPosition((c) => c.object)}, NULL,
-           ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${createdAt}
-    FROM (${positions}) k
-    ${from}
-    WHERE ${byPosition((c) => c.when)}`;
 }
 
 /** An item's stock state, as SQL expressions: its quantity and its reorder point. */
@@ -226,16 +251,22 @@ function stockAlerts(before: StockState): Candidate[] {
 /**
  * The events of a ledger row written earlier in the batch: its `transaction.created` and (unless
  * `alerts` is false: an item's first quantity, when there was no stock before) the item's stock
- * alerts, its reorder point unchanged by a movement.
+ * alerts, its reorder point unchanged by a movement. Built once per kind (the busiest statement).
  */
-export function movementEvents(actor: Actor, transactionId: string, itemId: string, createdAt: string, alerts = true): SQL {
-  const created: Candidate = { type: "transaction.created", objectType: "transaction", object: rowJson(transactions, "t"), when: sql`1` };
+export function movementEvents(actor: Actor, transactionId: string, itemId: string, createdAt: string, alerts = true): BoundStatement {
   return candidateEvents(
+    alerts ? "movement" : "movement-without-alerts",
+    alerts ? 4 : 1,
+    () => ({
+      candidates: [
+        { type: "transaction.created", objectType: "transaction", object: rowJson(transactions, "t"), when: sql`1` },
+        ...(alerts ? stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }) : []),
+      ],
+      from: sql`JOIN ${transactions} t ON t.id = ${sql.placeholder("transactionId")} AND t.company_id = ${sql.placeholder("companyId")}
+                JOIN ${items} i ON i.id = ${sql.placeholder("itemId")} AND i.company_id = ${sql.placeholder("companyId")}`,
+    }),
     actor,
-    [created, ...(alerts ? stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }) : [])],
-    sql`JOIN ${transactions} t ON t.id = ${transactionId} AND t.company_id = ${actor.companyId}
-        JOIN ${items} i ON i.id = ${itemId} AND i.company_id = ${actor.companyId}`,
-    createdAt,
+    { transactionId, itemId, createdAt },
   );
 }
 
@@ -245,13 +276,16 @@ export function stockAlertsAfterChange(
   itemId: string,
   before: { quantity: number; reorderPoint: number | null },
   createdAt: string,
-): SQL {
-  const state = { quantity: sql`${before.quantity}`, reorderPoint: before.reorderPoint === null ? sql`NULL` : sql`${before.reorderPoint}` };
+): BoundStatement {
   return candidateEvents(
+    "change",
+    3,
+    () => ({
+      candidates: stockAlerts({ quantity: sql`${sql.placeholder("beforeQuantity")}`, reorderPoint: sql`${sql.placeholder("beforeReorderPoint")}` }),
+      from: sql`JOIN ${items} i ON i.id = ${sql.placeholder("itemId")} AND i.company_id = ${sql.placeholder("companyId")}`,
+    }),
     actor,
-    stockAlerts(state),
-    sql`JOIN ${items} i ON i.id = ${itemId} AND i.company_id = ${actor.companyId}`,
-    createdAt,
+    { itemId, createdAt, beforeQuantity: before.quantity, beforeReorderPoint: before.reorderPoint },
   );
 }
 

@@ -183,7 +183,7 @@ export function itemUpdateEvents(
   changed: Record<string, { from: unknown }>,
   transactionId: string | null,
   now: string,
-): SQL[] {
+): SQLWrapper[] {
   return [
     itemEvent(actor, "item.updated", current.id, now, { ...previousValues(changed), updated_at: current.updatedAt }),
     ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []),

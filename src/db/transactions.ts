@@ -7,40 +7,76 @@ import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditTransaction, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure } from "./batch-guard.ts";
-import { fromDriverRow, runBatch, type Database } from "./client.ts";
+import { fromDriverRow, fromTemplate, runBatch, type Database } from "./client.ts";
 import { movementEvents } from "./events.ts";
 import { listPage } from "./list-page.ts";
 import { items, transactions, type TransactionRow, type TransactionType } from "./schema.ts";
 
+const value = (name: string) => sql`${sql.placeholder(name)}`;
+
 /** The change as SQL over the item row `i`, mirroring `changeOf`. */
 function changeSql(movement: Movement): SQL {
-  return movement.level === undefined ? sql`${movement.change}` : sql`${movement.level} - i.quantity`;
+  return movement.level === undefined ? value("change") : sql`${value("level")} - i.quantity`;
 }
 
 /**
  * The ledger row of one movement, read from the live item inside the batch so that concurrent
  * batches never lose an update. Every failure makes the batch fail as a whole: a missing item, a
  * failed expectation or a result above the maximum leaves the row's quantities NULL (the batch
- * guard), and a negative result breaks the ledger's CHECK constraint.
+ * guard), and a negative result breaks the ledger's CHECK constraint. Built once per kind of
+ * movement (a template: it is in every batch that moves stock).
  */
-export function ledgerInsert(actor: Actor, movement: Movement, transactionId: string, now: string): SQL {
-  const change = changeSql(movement);
-  const on = [
-    sql`i.id = ${movement.itemId}`,
-    sql`i.company_id = ${actor.companyId}`,
-    sql`i.deleted_at IS NULL`,
-    ...(movement.expectedQuantity == null ? [] : [sql`i.quantity = ${movement.expectedQuantity}`]),
-    ...(movement.expectedVersion === undefined ? [] : [sql`i.version = ${movement.expectedVersion}`]),
-    sql`i.quantity + ${change} <= ${MAX_QUANTITY}`,
-  ];
-  return sql`
-    INSERT INTO ${transactions} (id, company_id, item_id, type, quantity_change, quantity_before,
-                                 quantity_after, reason, note, reference, order_id, user_id, created_at)
-    SELECT ${transactionId}, ${actor.companyId}, ${movement.itemId}, ${movement.type}, ${change},
-           i.quantity, i.quantity + ${change}, ${movement.reason ?? null}, ${movement.note ?? null},
-           ${movement.reference ?? null}, ${movement.orderId ?? null}, ${actor.userId}, ${now}
-    ${guardedRow(items, "i", sql.join(on, sql` AND `))}
-    RETURNING *`;
+export function ledgerInsert(actor: Actor, movement: Movement, transactionId: string, now: string): SQLWrapper {
+  const byLevel = movement.level !== undefined;
+  const expectsQuantity = movement.expectedQuantity != null;
+  const expectsVersion = movement.expectedVersion !== undefined;
+  const build = () => {
+    const change = changeSql(movement);
+    const on = [
+      sql`i.id = ${value("itemId")}`,
+      sql`i.company_id = ${value("companyId")}`,
+      sql`i.deleted_at IS NULL`,
+      ...(expectsQuantity ? [sql`i.quantity = ${value("expectedQuantity")}`] : []),
+      ...(expectsVersion ? [sql`i.version = ${value("expectedVersion")}`] : []),
+      sql`i.quantity + ${change} <= ${MAX_QUANTITY}`,
+    ];
+    return sql`
+      INSERT INTO ${transactions} (id, company_id, item_id, type, quantity_change, quantity_before,
+                                   quantity_after, reason, note, reference, order_id, user_id, created_at)
+      SELECT ${value("transactionId")}, ${value("companyId")}, ${value("itemId")}, ${value("type")}, ${change},
+             i.quantity, i.quantity + ${change}, ${value("reason")}, ${value("note")},
+             ${value("reference")}, ${value("orderId")}, ${value("userId")}, ${value("now")}
+      ${guardedRow(items, "i", sql.join(on, sql` AND `))}
+      RETURNING *`;
+  };
+  return fromTemplate(`ledger:${byLevel}:${expectsQuantity}:${expectsVersion}`, build, {
+    transactionId,
+    companyId: actor.companyId,
+    itemId: movement.itemId,
+    type: movement.type,
+    change: movement.change ?? null,
+    level: movement.level ?? null,
+    expectedQuantity: movement.expectedQuantity ?? null,
+    expectedVersion: movement.expectedVersion ?? null,
+    reason: movement.reason ?? null,
+    note: movement.note ?? null,
+    reference: movement.reference ?? null,
+    orderId: movement.orderId ?? null,
+    userId: actor.userId,
+    now,
+  });
+}
+
+/** A movement's item row: its quantity from the ledger row, its version and `updated_at` moved on. */
+function itemQuantityUpdate(actor: Actor, itemId: string, transactionId: string, now: string): SQLWrapper {
+  return fromTemplate(
+    "ledger:item-quantity",
+    () => sql`
+      UPDATE ${items} SET quantity = (SELECT quantity_after FROM ${transactions} WHERE id = ${value("transactionId")}),
+                          version = version + 1, updated_at = ${value("now")}
+      WHERE id = ${value("itemId")} AND company_id = ${value("companyId")}`,
+    { transactionId, now, itemId, companyId: actor.companyId },
+  );
 }
 
 /** The item's quantity as the ledger row says: the only way quantity is ever written. */
@@ -69,10 +105,7 @@ export function movementStatements(
 ): SQLWrapper[] {
   return [
     ledgerInsert(actor, movement, transactionId, now),
-    db
-      .update(items)
-      .set({ quantity: quantityFromLedger(transactionId), version: sql`${items.version} + 1`, updatedAt: now })
-      .where(and(eq(items.id, movement.itemId), eq(items.companyId, actor.companyId))),
+    itemQuantityUpdate(actor, movement.itemId, transactionId, now),
     ...(audit ? [auditTransaction(actor, transactionId, now)] : []),
     movementEvents(actor, transactionId, movement.itemId, now, alerts),
   ];
