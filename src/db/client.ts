@@ -139,6 +139,15 @@ function tableColumns(table: Table) {
   return columns;
 }
 
+/** The first row a bound statement answers, as `table`'s row type; undefined when none. */
+export async function firstRow<T extends Table>(db: Database, table: T, statement: BoundStatement): Promise<T["$inferSelect"] | undefined> {
+  const raw = await db.$client
+    .prepare(statement.query.sql)
+    .bind(...statement.query.params)
+    .first<Record<string, unknown>>();
+  return raw ? fromDriverRow(table, raw) : undefined;
+}
+
 /** A raw D1 row (column names) as drizzle's row type (property names, decoded values). */
 export function fromDriverRow<T extends Table>(table: T, raw: Record<string, unknown>): T["$inferSelect"] {
   const row: Record<string, unknown> = {};

@@ -10,7 +10,7 @@ import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
 import { isUniqueViolation } from "./batch-guard.ts";
-import { runBatch, type Database } from "./client.ts";
+import { firstRow, fromTemplate, runBatch, type Database } from "./client.ts";
 import { itemEvent, previousValues, stockAlertsAfterChange, transactionCreatedEvent } from "./events.ts";
 import { listPage, listPageQueries, type ListQuery } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
@@ -102,13 +102,20 @@ export async function insertItem(db: Database, actor: Actor, input: NewItem): Pr
   }
 }
 
-export async function findLiveItem(db: Database, companyId: string, id: string) {
-  const [row] = await db
-    .select()
-    .from(items)
-    .where(and(live(companyId), eq(items.id, id)))
-    .limit(1);
-  return row;
+/** A live item by id (a template: it is the busiest read). */
+export function findLiveItem(db: Database, companyId: string, id: string): Promise<ItemRow | undefined> {
+  const query = fromTemplate(
+    "items:find-live",
+    () =>
+      db
+        .select()
+        .from(items)
+        .where(and(eq(items.companyId, sql.placeholder("companyId")), isNull(items.deletedAt), eq(items.id, sql.placeholder("id"))))
+        .limit(1)
+        .getSQL(),
+    { companyId, id },
+  );
+  return firstRow(db, items, query);
 }
 
 /**
