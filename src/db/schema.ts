@@ -473,3 +473,48 @@ export type EventRow = typeof events.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type WebhookDeliveryAttemptRow = typeof webhookDeliveryAttempts.$inferSelect;
+
+// --- CSV imports (API.md §15) -------------------------------------------------------------------
+
+export const IMPORT_STATUSES = ["pending", "validating", "applying", "complete", "failed"] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+/**
+ * A CSV import: the file is in R2 under `blob_key` (its row errors beside it, `errors_key`), and
+ * the row shows how far it has got. Validated whole first, then applied in steps from `cursor`
+ * (the byte offset in the file of the next row to apply, `cursor_row` its row number).
+ */
+export const imports = sqliteTable(
+  "imports",
+  {
+    id: text("id").primaryKey(),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    status: text("status", { enum: IMPORT_STATUSES }).notNull(),
+    dryRun: integer("dry_run", { mode: "boolean" }).notNull().default(false),
+    /** `fail`: one invalid row fails the import; `skip`: the valid rows are applied. */
+    onError: text("on_error", { enum: ["fail", "skip"] }).notNull().default("fail"),
+    blobKey: text("blob_key").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    rowsTotal: integer("rows_total").notNull().default(0),
+    rowsProcessed: integer("rows_processed").notNull().default(0),
+    itemsCreated: integer("items_created").notNull().default(0),
+    itemsUpdated: integer("items_updated").notNull().default(0),
+    itemsUnchanged: integer("items_unchanged").notNull().default(0),
+    quantityChanges: integer("quantity_changes").notNull().default(0),
+    errorsCount: integer("errors_count").notNull().default(0),
+    /** JSON: the first 100 errors, `{row, column, message}`. */
+    errors: text("errors", { mode: "json" }).$type<{ row: number; column: string | null; message: string }[]>().notNull(),
+    cursor: integer("cursor").notNull().default(0),
+    cursorRow: integer("cursor_row").notNull().default(1),
+    userId: text("user_id"),
+    apiKeyId: text("api_key_id"),
+    requestId: text("request_id"),
+    ...timestamps,
+    completedAt: text("completed_at"),
+  },
+  (t) => [index("imports_company").on(t.companyId, t.createdAt, t.id)],
+);
+
+export type ImportRow = typeof imports.$inferSelect;
