@@ -5,7 +5,7 @@ import { deleteExpiredEvents } from "./db/events.ts";
 import { deleteIdempotencyKeysBefore } from "./db/idempotency.ts";
 import { purgeTrashedItems } from "./db/items.ts";
 import { hasAutomaticSnapshotSince, startOfUtcDay } from "./db/snapshots.ts";
-import { deleteExpiredDeliveries } from "./db/webhook-deliveries.ts";
+import { deleteDeliveriesOfExpiredEvents, type EventPosition } from "./db/webhook-deliveries.ts";
 import { DAY_MS, nowMs } from "./lib/clock.ts";
 import { PLANS, PLAN_NAMES } from "./plans.ts";
 import { createSnapshot } from "./snapshots/create-snapshot.ts";
@@ -33,7 +33,7 @@ type Step = (typeof STEPS)[number];
 interface Progress {
   day: string;
   step: Step;
-  /** For `snapshots`: the last company id handed out. */
+  /** For `snapshots`: the last company id handed out; for `webhook_deliveries`: the last event looked at (JSON). */
   cursor: string;
   /** What the run has done so far, logged when it is done. */
   counts: Record<string, number>;
@@ -127,8 +127,17 @@ export class DailyJob extends DurableObject<Env> {
         return drain("idempotency_keys_deleted", () =>
           deleteIdempotencyKeysBefore(db, new Date(nowMs() - DAY_MS).toISOString(), BATCH),
         );
-      case "webhook_deliveries":
-        return drain("webhook_deliveries_deleted", () => deleteExpiredDeliveries(db, EVENT_RETENTION_DAYS, BATCH));
+      case "webhook_deliveries": {
+        // Walks the expired events (most have no delivery), from where the last invocation stopped.
+        let position: EventPosition | null = progress.cursor ? (JSON.parse(progress.cursor) as EventPosition) : null;
+        for (let i = 0; i < STATEMENTS_PER_STEP; i++) {
+          const step = await deleteDeliveriesOfExpiredEvents(db, EVENT_RETENTION_DAYS, position, BATCH);
+          count("webhook_deliveries_deleted", step.deleted);
+          if (step.examined < BATCH) return advance();
+          position = step.last;
+        }
+        return { ...progress, counts, cursor: JSON.stringify(position) };
+      }
       case "events":
         return drain("events_deleted", () => deleteExpiredEvents(db, EVENT_RETENTION_DAYS, BATCH));
       case "done":

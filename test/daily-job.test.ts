@@ -318,7 +318,7 @@ describe("idempotency records", () => {
 });
 
 describe("events and webhook deliveries", () => {
-  it("deletes events past 30 days with their deliveries and attempts, however many, and keeps the rest", async () => {
+  it("deletes events past 30 days with their deliveries and attempts, however many, and keeps the rest", { timeout: 60_000 }, async () => {
     const co = await createCompany("professional");
     const other = await createCompany("enterprise");
     const endpoint = await insertEndpoint(co.companyId);
@@ -341,21 +341,24 @@ describe("events and webhook deliveries", () => {
     const otherOld = await aged(other, 40 * DAY_MS);
     const almost = await aged(co, 30 * DAY_MS - 2 * HOUR_MS);
     const young = await aged(co, DAY_MS);
-    // More than a statement's batch of old events, each with a delivery.
+    // More old events than one invocation looks at (20 statements of 500), all of one moment (as
+    // an import's), every third with a delivery.
     await run([
       {
-        sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234)
+        sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10600)
               INSERT INTO events (id, company_id, sequence, type, object_type, object, created_at)
               SELECT 'event_bulk' || ? || i, ?, 100000 + i, 'item.updated', 'import', '{}', ? FROM n`,
         params: [co.companyId, co.companyId, iso(NOW - 45 * DAY_MS)],
       },
       {
         sql: `INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, status, attempts, created_at, updated_at)
-              SELECT 'wd_bulk' || id, company_id, ?, id, 'failed', 12, created_at, created_at FROM events WHERE id LIKE 'event_bulk' || ? || '%'`,
+              SELECT 'wd_bulk' || id, company_id, ?, id, 'failed', 12, created_at, created_at FROM events
+              WHERE id LIKE 'event_bulk' || ? || '%' AND sequence % 3 = 0`,
         params: [endpoint.id, co.companyId],
       },
     ]);
     const lastSequence = await count("SELECT MAX(sequence) AS n FROM events WHERE company_id = ?", co.companyId);
+    expect(await count("SELECT count(*) AS n FROM webhook_deliveries WHERE id LIKE 'wd_bulk%'")).toBe(3533);
 
     await runJob(NOW);
 

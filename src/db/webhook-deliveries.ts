@@ -62,11 +62,15 @@ function subscribedEndpoint(e: { companyId: SQL; type: SQL; createdAt: SQL }): S
     AND ${subscribes("w", e.type)}`;
 }
 
-/** The oldest undispatched events the dispatch looks at (the partial index `events_undispatched`). */
+/**
+ * The oldest undispatched events the dispatch looks at, from the partial index
+ * `events_undispatched`, which holds only those: named, because for the sweep's `created_at <`
+ * SQLite would otherwise walk `events_created` over nearly every event kept.
+ */
 function undispatchedEvents(options: DispatchOptions): SQL {
   const company = options.companyId === undefined ? sql`` : sql`AND company_id = ${options.companyId}`;
   const older = options.olderThan === undefined ? sql`` : sql`AND created_at < ${options.olderThan}`;
-  return sql`SELECT id, company_id, type, created_at FROM ${events}
+  return sql`SELECT id, company_id, type, created_at FROM ${events} INDEXED BY events_undispatched
     WHERE dispatched_at IS NULL ${company} ${older}
     ORDER BY created_at LIMIT ${EVENTS_PER_DISPATCH}`;
 }
@@ -80,13 +84,24 @@ function undispatchedEvents(options: DispatchOptions): SQL {
  * messages never reach the queue, the sweep finds them overdue and enqueues them again.
  */
 export async function dispatchEvents(db: Database, options: DispatchOptions = {}): Promise<DispatchResult> {
-  const now = nowIso();
+  const [inserted, marked] = await runBatch(db, dispatchStatements(options, nowIso()));
+  const deliveryIds = inserted!.results.map((row) => row.id as string);
+  const dispatched = marked!.results.length;
+  return {
+    deliveryIds,
+    dispatched,
+    more: deliveryIds.length === DELIVERIES_PER_DISPATCH || dispatched === EVENTS_PER_DISPATCH,
+  };
+}
+
+/** The two statements of a dispatch step (exported so that tests can EXPLAIN them). */
+export function dispatchStatements(options: DispatchOptions, now: string): [SQL, SQL] {
   // Ids come from crypto.getRandomValues like every id; the statement takes them by row number.
   const ids = JSON.stringify(Array.from({ length: DELIVERIES_PER_DISPATCH }, () => newId("wd")));
   const candidates = undispatchedEvents(options);
   const missing = (event: string) => sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} d
     WHERE d.event_id = ${sql.raw(event)}.id AND d.endpoint_id = w.id)`;
-  const [inserted, marked] = await runBatch(db, [
+  return [
     sql`
       INSERT INTO ${webhookDeliveries} (id, company_id, endpoint_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
       SELECT json_extract(${ids}, '$[' || (n - 1) || ']'), company_id, endpoint_id, event_id, 'pending', 0, ${now}, ${now}, ${now}
@@ -107,14 +122,7 @@ export async function dispatchEvents(db: Database, options: DispatchOptions = {}
           WHERE ${subscribedEndpoint({ companyId: sql`events.company_id`, type: sql`events.type`, createdAt: sql`events.created_at` })}
             AND ${missing("events")})
       RETURNING id`,
-  ]);
-  const deliveryIds = inserted!.results.map((row) => row.id as string);
-  const dispatched = marked!.results.length;
-  return {
-    deliveryIds,
-    dispatched,
-    more: deliveryIds.length === DELIVERIES_PER_DISPATCH || dispatched === EVENTS_PER_DISPATCH,
-  };
+  ];
 }
 
 /** Whether the company has an enabled endpoint: when it has none, nothing is worth dispatching now. */
@@ -397,19 +405,46 @@ export async function retryDelivery(db: Database, companyId: string, id: string)
 
 // --- The daily job -------------------------------------------------------------------------------
 
+/** Where the clean-up of deliveries got to: the last event it looked at, in `events_created` order. */
+export interface EventPosition {
+  createdAt: string;
+  rowid: number;
+}
+
 /**
- * Deletes at most `limit` deliveries (with their attempts) whose event is older than
- * `retentionDays` less a margin: deliveries go before their events (which the daily job deletes
- * next), so that a kept delivery always has its event. Answers how many it deleted.
+ * Deletes the deliveries (with their attempts) of the next `limit` events past `retentionDays`
+ * less an hour, after `after` in the order of the `events_created` index (created_at, then
+ * rowid: a position that many events of one moment cannot stall). Deliveries go before their
+ * events, which the daily job deletes next, so that a kept delivery always has its event; an
+ * hour early, so that an event that passes the cutoff meanwhile (the clock moves) has none
+ * left. Answers how many events it looked at, how many deliveries it deleted, and where it got to.
  */
-export async function deleteExpiredDeliveries(db: Database, retentionDays: number, limit: number): Promise<number> {
-  // An hour early, so that an event deleted a moment later (the clock moves) has none left.
+export async function deleteDeliveriesOfExpiredEvents(
+  db: Database,
+  retentionDays: number,
+  after: EventPosition | null,
+  limit: number,
+): Promise<{ examined: number; deleted: number; last: EventPosition | null }> {
   const cutoff = new Date(nowMs() - retentionDays * DAY_MS + 60 * 60 * 1000).toISOString();
-  const doomed = sql`SELECT d.id FROM ${events} e JOIN ${webhookDeliveries} d ON d.event_id = e.id
-    WHERE e.created_at < ${cutoff} ORDER BY e.created_at, d.id LIMIT ${limit}`;
-  const [, deleted] = await runBatch(db, [
-    sql`DELETE FROM ${webhookDeliveryAttempts} WHERE delivery_id IN (${doomed})`,
-    sql`DELETE FROM ${webhookDeliveries} WHERE id IN (${doomed}) RETURNING id`,
+  const from = after ?? { createdAt: "", rowid: -1 };
+  const page = sql`WITH page AS (
+    SELECT rowid AS r, id, created_at FROM ${events}
+    WHERE created_at < ${cutoff} AND (created_at, rowid) > (${from.createdAt}, ${from.rowid})
+    ORDER BY created_at, rowid LIMIT ${limit})`;
+  const [, deleted, position] = await runBatch(db, [
+    sql`${page} DELETE FROM ${webhookDeliveryAttempts}
+        WHERE delivery_id IN (SELECT d.id FROM page JOIN ${webhookDeliveries} d ON d.event_id = page.id)`,
+    sql`${page} DELETE FROM ${webhookDeliveries} WHERE event_id IN (SELECT id FROM page) RETURNING id`,
+    sql`${page} SELECT count(*) AS examined,
+          (SELECT created_at FROM page ORDER BY created_at DESC, r DESC LIMIT 1) AS created_at,
+          (SELECT r FROM page ORDER BY created_at DESC, r DESC LIMIT 1) AS r
+        FROM page`,
   ]);
-  return deleted!.results.length;
+  const row = position!.results[0]!;
+  const examined = Number(row.examined);
+  return {
+    examined,
+    deleted: deleted!.results.length,
+    last: examined === 0 ? after : { createdAt: row.created_at as string, rowid: Number(row.r) },
+  };
 }

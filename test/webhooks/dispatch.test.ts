@@ -1,5 +1,8 @@
+import { env } from "cloudflare:test";
+import type { SQL } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { dispatchEvents, DELIVERIES_PER_DISPATCH } from "../../src/db/webhook-deliveries.ts";
+import { dispatchEvents, dispatchStatements, DELIVERIES_PER_DISPATCH } from "../../src/db/webhook-deliveries.ts";
 import { EVENT_TYPES, matchesEventPattern } from "../../src/domain/events.ts";
 import { setClock } from "../../src/lib/clock.ts";
 import { dispatchAndEnqueue } from "../../src/webhooks/dispatch.ts";
@@ -164,5 +167,28 @@ describe("concurrent dispatches", () => {
     expect(new Set(handedOut).size).toBe(handedOut.length);
     const mine = new Set(made.map((d) => d.id));
     expect(handedOut.filter((id) => mine.has(id)).sort()).toEqual([...mine].sort());
+  });
+});
+
+describe("EXPLAIN QUERY PLAN of a dispatch step", () => {
+  async function plan(statement: SQL): Promise<string[]> {
+    const query = new SQLiteAsyncDialect().sqlToQuery(statement);
+    const result = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .bind(...query.params)
+      .all<{ detail: string }>();
+    return result.results.map((row) => row.detail);
+  }
+
+  it.each([
+    ["the request path (one company)", { companyId: "co_x" }],
+    ["the sweep (every company, older than a moment)", { olderThan: iso(T) }],
+  ])("%s reads the undispatched events from their partial index and never walks events or deliveries", async (_, options) => {
+    for (const statement of dispatchStatements(options, iso(T))) {
+      const details = await plan(statement);
+      expect(details.some((d) => d.includes("events_undispatched")), details.join("\n")).toBe(true);
+      expect(details.filter((d) => /^SCAN (events|webhook_deliveries|d)\b(?! USING)/.test(d)), details.join("\n")).toEqual([]);
+      // A delivery is looked up by its (event, endpoint) index.
+      expect(details.some((d) => d.includes("webhook_deliveries_event_endpoint")), details.join("\n")).toBe(true);
+    }
   });
 });
