@@ -33,7 +33,11 @@ export const users = sqliteTable(
     role: text("role", { enum: ROLES }).notNull(),
     ...timestamps,
   },
-  (t) => [uniqueIndex("users_company_email_key").on(t.companyId, t.emailKey)],
+  (t) => [
+    uniqueIndex("users_company_email_key").on(t.companyId, t.emailKey),
+    // Dashboard sign-in finds a person's users in every company by their email.
+    index("users_email_key").on(t.emailKey),
+  ],
 );
 
 export const apiKeys = sqliteTable(
@@ -518,3 +522,61 @@ export const imports = sqliteTable(
 );
 
 export type ImportRow = typeof imports.$inferSelect;
+
+// --- The dashboard's sign-in (API.md §16) -------------------------------------------------------
+
+/**
+ * A user's dashboard password, as `pbkdf2-sha256$<iterations>$<salt>$<hash>` (src/lib/passwords.ts).
+ * Apart from `users`, so that no query of users reads it; a user without a row cannot sign in.
+ */
+export const userCredentials = sqliteTable("user_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  passwordHash: text("password_hash").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const PASSWORD_TOKEN_PURPOSES = ["setup", "invitation"] as const;
+
+/** One-time set-password links (a provisioned admin's, an invitation): only the token's SHA-256. */
+export const passwordTokens = sqliteTable(
+  "password_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    companyId: text("company_id")
+      .notNull()
+      .references(() => companies.id),
+    purpose: text("purpose", { enum: PASSWORD_TOKEN_PURPOSES }).notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    /** Set when the link was used: it never works again. */
+    usedAt: text("used_at"),
+  },
+  (t) => [index("password_tokens_user").on(t.userId)],
+);
+
+/**
+ * Signed-in browsers: the SHA-256 of the session cookie's token. `user_ids` are the users whose
+ * password the person gave at sign-in (one email may have a user in several companies); `user_id`
+ * is the one the session works as, null until the person picks a company.
+ */
+export const dashboardSessions = sqliteTable(
+  "dashboard_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userIds: text("user_ids", { mode: "json" }).$type<string[]>().notNull(),
+    userId: text("user_id"),
+    createdAt: text("created_at").notNull(),
+    /** Written at most once a minute: the session ends 12 hours after it. */
+    lastSeenAt: text("last_seen_at").notNull(),
+    /** 7 days after sign-in, whatever happens. */
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("dashboard_sessions_expires").on(t.expiresAt)],
+);
+
+export type DashboardSessionRow = typeof dashboardSessions.$inferSelect;
