@@ -249,18 +249,17 @@ function stockAlerts(before: StockState): Candidate[] {
 }
 
 /**
- * The events of a ledger row written earlier in the batch: its `transaction.created` and (unless
- * `alerts` is false: an item's first quantity, when there was no stock before) the item's stock
- * alerts, its reorder point unchanged by a movement. Built once per kind (the busiest statement).
+ * The events of a ledger row written earlier in the batch: its `transaction.created` and the
+ * item's stock alerts, its reorder point unchanged by a movement. Built once (the busiest statement).
  */
-export function movementEvents(actor: Actor, transactionId: string, itemId: string, createdAt: string, alerts = true): BoundStatement {
+export function movementEvents(actor: Actor, transactionId: string, itemId: string, createdAt: string): BoundStatement {
   return candidateEvents(
-    alerts ? "movement" : "movement-without-alerts",
-    alerts ? 4 : 1,
+    "movement",
+    4,
     () => ({
       candidates: [
         { type: "transaction.created", objectType: "transaction", object: rowJson(transactions, "t"), when: sql`1` },
-        ...(alerts ? stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }) : []),
+        ...stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }),
       ],
       from: sql`JOIN ${transactions} t ON t.id = ${sql.placeholder("transactionId")} AND t.company_id = ${sql.placeholder("companyId")}
                 JOIN ${items} i ON i.id = ${sql.placeholder("itemId")} AND i.company_id = ${sql.placeholder("companyId")}`,

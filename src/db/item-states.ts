@@ -115,7 +115,7 @@ export function createItemStatements(
       updatedAt: now,
     }),
     ...(transactionId
-      ? movementStatements(db, actor, movementTo(item.id, item.quantity, record), transactionId, now, { audit: false, alerts: false })
+      ? movementStatements(db, actor, movementTo(item.id, item.quantity, record), transactionId, now, { audit: false, events: "none" })
       : []),
     auditEntry(db, actor, {
       action: record.auditActions.create,
@@ -127,6 +127,7 @@ export function createItemStatements(
       createdAt: now,
     }),
     itemEvent(actor, "item.created", item.id, now),
+    ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []),
   ];
   return { statements, created };
 }

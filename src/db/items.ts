@@ -82,7 +82,7 @@ export async function insertItem(db: Database, actor: Actor, input: NewItem): Pr
       ...(transactionId
         ? movementStatements(db, actor, { itemId: id, type: "initial", level: input.quantity }, transactionId, now, {
             audit: false,
-            alerts: false,
+            events: "none",
           })
         : []),
       auditEntry(db, actor, {
@@ -95,6 +95,7 @@ export async function insertItem(db: Database, actor: Actor, input: NewItem): Pr
         createdAt: now,
       }),
       itemEvent(actor, "item.created", id, now),
+      ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []),
     ]);
     return created;
   } catch (error) {
@@ -264,8 +265,8 @@ function searchMatches(companyId: string, search: string): SQL {
   return sql.join(branches, sql` UNION `);
 }
 
-/** The list of live items matching `filters`, newest first. */
-function liveItemsQuery(db: Database, companyId: string, filters: ItemFilters): ListQuery<typeof items> {
+/** The list of live items matching `filters`, newest first (the list and the CSV export share it). */
+export function liveItemsQuery(db: Database, companyId: string, filters: ItemFilters): ListQuery<typeof items> {
   const conditions: (SQL | undefined)[] = [];
   // Surrounding spaces (a pasted SKU or barcode) would defeat the prefix matches.
   const search = filters.search?.trim();

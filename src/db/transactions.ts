@@ -9,7 +9,7 @@ import { auditTransaction, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure } from "./batch-guard.ts";
 import { fromDriverRow, fromTemplate, runBatch, type Database } from "./client.ts";
 import { movementEvents } from "./events.ts";
-import { listPage } from "./list-page.ts";
+import { listPage, type ListQuery } from "./list-page.ts";
 import { items, transactions, type TransactionRow, type TransactionType } from "./schema.ts";
 
 const value = (name: string) => sql`${sql.placeholder(name)}`;
@@ -87,8 +87,12 @@ export function quantityFromLedger(transactionId: string): SQL {
 export interface MovementOptions {
   /** The caller writes its own audit entry (an item created with a starting quantity). */
   audit?: boolean;
-  /** Stock alerts for the movement; not for an item's first quantity (there was no stock before). */
-  alerts?: boolean;
+  /**
+   * The movement's events: `all` (its transaction.created and the item's stock alerts), `none` (a
+   * new item's first quantity: its caller writes item.created first, then the transaction.created,
+   * and there was no stock before to alert about).
+   */
+  events?: "all" | "none";
 }
 
 /**
@@ -101,13 +105,13 @@ export function movementStatements(
   movement: Movement,
   transactionId: string,
   now: string,
-  { audit = true, alerts = true }: MovementOptions = {},
+  { audit = true, events = "all" }: MovementOptions = {},
 ): SQLWrapper[] {
   return [
     ledgerInsert(actor, movement, transactionId, now),
     itemQuantityUpdate(actor, movement.itemId, transactionId, now),
     ...(audit ? [auditTransaction(actor, transactionId, now)] : []),
-    movementEvents(actor, transactionId, movement.itemId, now, alerts),
+    ...(events === "all" ? [movementEvents(actor, transactionId, movement.itemId, now)] : []),
   ];
 }
 
@@ -165,23 +169,24 @@ export interface TransactionFilters {
   until?: string;
 }
 
-/** The ledger, newest first. */
-export function listTransactions(db: Database, companyId: string, filters: TransactionFilters, page: Page) {
+/** The ledger's list, newest first, with its filters (the list and the CSV export share it). */
+export function transactionsListQuery(companyId: string, filters: TransactionFilters): ListQuery<typeof transactions> {
   const conditions: (SQL | undefined)[] = [eq(transactions.companyId, companyId)];
   if (filters.itemId) conditions.push(eq(transactions.itemId, filters.itemId));
   if (filters.type) conditions.push(eq(transactions.type, filters.type));
   if (filters.since) conditions.push(gte(transactions.createdAt, filters.since));
   if (filters.until) conditions.push(lt(transactions.createdAt, filters.until));
-  return listPage(
-    db,
-    {
-      table: transactions,
-      where: and(...conditions),
-      orderBy: [transactions.createdAt, transactions.id],
-      cursorScope: eq(transactions.companyId, companyId),
-    },
-    page,
-  );
+  return {
+    table: transactions,
+    where: and(...conditions),
+    orderBy: [transactions.createdAt, transactions.id],
+    cursorScope: eq(transactions.companyId, companyId),
+  };
+}
+
+/** The ledger, newest first. */
+export function listTransactions(db: Database, companyId: string, filters: TransactionFilters, page: Page) {
+  return listPage(db, transactionsListQuery(companyId, filters), page);
 }
 
 export async function findTransaction(db: Database, companyId: string, id: string) {

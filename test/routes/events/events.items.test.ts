@@ -54,6 +54,8 @@ describe("events of item changes", () => {
     const item = await createItem(api, { quantity: 10 });
     const txn = await api.post("/v1/transactions", { item_id: item.id, type: "issue", quantity: 3 });
     expect(txn.status).toBe(201);
+    // A new item's own event comes first, then its starting quantity's ledger row.
+    expect((await eventsOf(api)).map((e) => e.type)).toEqual(["item.created", "transaction.created", "transaction.created"]);
     const events = await eventsOf(api, "&type=transaction.created");
     // The starting quantity is a ledger row too (`initial`).
     expect(events.map((e) => e.data.object.type)).toEqual(["initial", "issue"]);
