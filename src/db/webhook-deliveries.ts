@@ -125,6 +125,24 @@ export function dispatchStatements(options: DispatchOptions, now: string): [SQL,
   ];
 }
 
+/**
+ * Marks dispatched, in bulk, at most `limit` undispatched events created before `olderThan` whose
+ * company has no enabled endpoint (most companies): nothing is made for them. The request path
+ * leaves these to the sweep (a change costs no write for them); one statement takes thousands.
+ */
+export async function markUnsubscribedEvents(db: Database, olderThan: string, limit: number): Promise<number> {
+  const [marked] = await runBatch(db, [
+    sql`
+      UPDATE ${events} SET dispatched_at = ${nowIso()}
+      WHERE rowid IN (
+        SELECT e.rowid FROM ${events} e INDEXED BY events_undispatched
+        WHERE e.dispatched_at IS NULL AND e.created_at < ${olderThan}
+          AND NOT EXISTS (SELECT 1 FROM ${webhookEndpoints} w WHERE w.company_id = e.company_id AND w.status = 'enabled')
+        LIMIT ${limit})`,
+  ]);
+  return marked!.meta.changes;
+}
+
 /** Whether the company has an enabled endpoint: when it has none, nothing is worth dispatching now. */
 export async function hasEnabledEndpoint(db: Database, companyId: string): Promise<boolean> {
   const rows = await db

@@ -140,3 +140,29 @@ describe("the sweep", () => {
     expect(await listDurableObjectIds(env.DAILY_JOB)).toHaveLength(before);
   });
 });
+
+describe("the sweep at scale", () => {
+  it("marks thousands of events of companies without endpoints in a few statements, and still dispatches the others'", async () => {
+    at(T);
+    const quiet = await createCompany();
+    const busy = await createCompany();
+    await insertEndpoint(busy.companyId);
+    const received = receiver();
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 7000)
+       INSERT INTO events (id, company_id, sequence, type, object_type, object, created_at)
+       SELECT 'event_quiet' || ? || i, ?, i, 'transaction.created', 'import', '{}', ? FROM n`,
+    )
+      .bind(quiet.companyId, quiet.companyId, iso(T - MINUTE))
+      .run();
+    const event = await insertEvent(busy.companyId, "item.low_stock", { createdAt: iso(T - MINUTE) });
+
+    await sweepAt(T);
+    expect(
+      (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE company_id = ? AND dispatched_at IS NULL").bind(quiet.companyId).first<number>("n")),
+    ).toBe(0);
+    const [delivery] = await deliveriesOf(event.id);
+    await waitForStatus(delivery!.id, "succeeded");
+    expect(received.map((r) => r.headers["webhook-id"])).toEqual([event.id]);
+  });
+});
