@@ -8,6 +8,7 @@ import { attemptDelivery } from "../../src/webhooks/consumer.ts";
 import { ATTEMPT_OFFSETS_S, delayAfterAttempt, MAX_ATTEMPTS, MAX_QUEUE_DELAY_S } from "../../src/webhooks/schedule.ts";
 import { WEBHOOK_TIMEOUT_MS } from "../../src/webhooks/send.ts";
 import { createCompany } from "../helpers/factories.ts";
+import { client } from "../helpers/http.ts";
 import {
   attemptRows,
   consume,
@@ -343,6 +344,18 @@ describe("deliveries that can no longer be sent", () => {
     expect(result.explicitAcks).toHaveLength(1);
     expect(received).toEqual([]);
     expect(await deliveryRow(deliveryId)).toBeUndefined();
+  });
+
+  it("the endpoint was deleted through the API: its pending deliveries go with it, and their messages send nothing", async () => {
+    at(T);
+    const co = await createCompany();
+    const received = receiver();
+    const { deliveryId, endpoint } = await pendingDelivery(co.companyId);
+    expect((await client(co.apiKey).delete(`/v1/webhook_endpoints/${endpoint.id}`)).status).toBe(204);
+    expect(await deliveryRow(deliveryId)).toBeUndefined();
+    const result = await consume([{ deliveryId, attempt: 1 }]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(received).toEqual([]);
   });
 
   it("the event is no longer kept: failed, not sent", async () => {
