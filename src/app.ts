@@ -2,11 +2,14 @@ import { createApp } from "./lib/create-app.ts";
 import { authenticate, authorize } from "./middleware/authenticate.ts";
 import { dispatchEvents } from "./middleware/dispatch-events.ts";
 import { idempotency } from "./middleware/idempotency.ts";
+import { csvUpload } from "./imports/upload.ts";
 import { services } from "./middleware/services.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.index.ts";
 import { auditLogRouter } from "./routes/audit-log/audit-log.index.ts";
 import { eventsRouter } from "./routes/events/events.index.ts";
+import { exportsRouter } from "./routes/exports/exports.index.ts";
+import { importsRouter } from "./routes/imports/imports.index.ts";
 import { itemsRouter } from "./routes/items/items.index.ts";
 import { metaRouter } from "./routes/meta/meta.index.ts";
 import { snapshotsRouter } from "./routes/snapshots/snapshots.index.ts";
@@ -44,7 +47,9 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 
 // Every other /v1 request: its services, who is calling, their rate limit, what their role allows,
 // then idempotent replays of POSTs; after a change, its events go to the company's webhook endpoints.
-app.use("/v1/*", services, authenticate, rateLimit, authorize, idempotency, dispatchEvents);
+app.use("/v1/*", services, authenticate, rateLimit, authorize, csvUpload, idempotency, dispatchEvents);
+// Before items and transactions: /v1/items/export is not an item id.
+app.route("/", exportsRouter);
 app.route("/", itemsRouter);
 app.route("/", transactionsRouter);
 app.route("/", auditLogRouter);
@@ -55,3 +60,4 @@ app.route("/", ordersRouter);
 app.route("/", webhookDeliveriesRouter);
 app.route("/", webhookEndpointsRouter);
 app.route("/", eventsRouter);
+app.route("/", importsRouter);

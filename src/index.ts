@@ -4,6 +4,7 @@ import { consumeQueue } from "./webhooks/consumer.ts";
 import { sweepWebhooks, WEBHOOK_SWEEP_CRON } from "./webhooks/sweep.ts";
 
 export { DailyJob } from "./daily-job.ts";
+export { ImportRunner } from "./imports/import-runner.ts";
 export { RateLimiter } from "./rate-limiter.ts";
 export { SnapshotRestorer } from "./snapshots/snapshot-restorer.ts";
 

@@ -14,6 +14,8 @@ export interface Plan {
   snapshotRetentionDays: number;
   webhookEndpoints: number;
   eventRetentionDays: number;
+  /** Data rows (after the header) a CSV import may have. */
+  rowsPerImport: number;
 }
 
 export const PLANS: Record<PlanName, Plan> = {
@@ -27,6 +29,7 @@ export const PLANS: Record<PlanName, Plan> = {
     snapshotRetentionDays: 7,
     webhookEndpoints: 1,
     eventRetentionDays: 30,
+    rowsPerImport: 5_000,
   },
   professional: {
     requestsPerMinute: 300,
@@ -38,6 +41,7 @@ export const PLANS: Record<PlanName, Plan> = {
     snapshotRetentionDays: 30,
     webhookEndpoints: 10,
     eventRetentionDays: 30,
+    rowsPerImport: 100_000,
   },
   enterprise: {
     requestsPerMinute: 1_000,
@@ -49,6 +53,7 @@ export const PLANS: Record<PlanName, Plan> = {
     snapshotRetentionDays: 365,
     webhookEndpoints: 50,
     eventRetentionDays: 30,
+    rowsPerImport: 500_000,
   },
 };
 

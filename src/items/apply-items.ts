@@ -27,8 +27,11 @@ export const APPLY_CHUNK = IDS_PER_STATEMENT;
 /** Times a chunk is read again when a user changed one of its items in between. */
 const CHUNK_ATTEMPTS = 5;
 
-/** How many items of a chunk were created, updated and brought back (items already equal are not counted). */
-export type ApplyCounts = Record<ItemAction, number>;
+/**
+ * How many items of a chunk were created, updated and brought back (items already equal are not
+ * counted), and how many ledger rows their quantity differences wrote.
+ */
+export type ApplyCounts = Record<ItemAction, number> & { quantityChanges: number };
 
 /**
  * Runs a chunk's statements as one D1 batch together with the caller's progress (a step's cursor
@@ -54,7 +57,7 @@ export async function applyItemChunk(
     const rows = await itemRowsByIds(db, actor.companyId, ids);
     const balances = await ledgerBalances(db, actor.companyId, ids.filter((id) => !rows.has(id)));
     const now = nowIso();
-    const counts: ApplyCounts = { update: 0, restore: 0, create: 0 };
+    const counts: ApplyCounts = { update: 0, restore: 0, create: 0, quantityChanges: 0 };
     const statements: SQLWrapper[] = [];
     for (const target of targets) {
       const current = target.id === undefined ? undefined : rows.get(target.id);
@@ -62,6 +65,10 @@ export async function applyItemChunk(
       if (!plan) continue;
       counts[plan.action] += 1;
       const balance = target.id === undefined ? 0 : (balances.get(target.id) ?? 0);
+      const quantityChanges = current
+        ? target.quantity !== undefined && target.quantity !== current.quantity
+        : (target.quantity ?? 0) !== balance;
+      if (quantityChanges) counts.quantityChanges += 1;
       statements.push(...itemStateStatements(db, actor, { target, current, plan, balance }, record, now));
     }
     try {

@@ -173,7 +173,7 @@ export function parseRecord(text: string, delimiter: string): { cells: string[] 
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A record's bytes as text; null when they are not UTF-8. */
 export function decodeRecord(bytes: Uint8Array): string | null {

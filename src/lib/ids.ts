@@ -14,6 +14,7 @@ export type IdPrefix =
   | "wd"
   | "snap"
   | "rst"
+  | "imp"
   | "req";
 
 // Random bytes are drawn from `crypto.getRandomValues` a block at a time and used up in order, so

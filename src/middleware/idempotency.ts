@@ -8,6 +8,7 @@ import {
   type IdempotencyRecord,
 } from "../db/idempotency.ts";
 import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
+import { uploadOf } from "../imports/upload.ts";
 import { ApiError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/sha256.ts";
 import type { AppEnv } from "../types.ts";
@@ -25,14 +26,24 @@ const POLL_MS = 25;
  */
 const NOT_STORED = new Set([400, 401, 403, 404, 405, 413, 415, 429]);
 
+/** What an answer shows once and its stored copy never holds. */
+const SHOWN_ONCE = ["secret", "invitation_url"];
+
 /**
  * The stored copy of an answer never holds an API key's plaintext (`secret`, shown once when a
- * key is created or rolled): a replay answers `secret: null`.
+ * key is created or rolled) nor a set-password link (`invitation_url`): a replay answers null.
  */
 function withoutSecret(body: string): string {
-  if (!body.includes('"secret"')) return body;
+  if (!SHOWN_ONCE.some((field) => body.includes(`"${field}"`))) return body;
   const parsed = JSON.parse(body) as Record<string, unknown>;
-  return typeof parsed.secret === "string" ? JSON.stringify({ ...parsed, secret: null }) : body;
+  let changed = false;
+  for (const field of SHOWN_ONCE) {
+    if (typeof parsed[field] === "string") {
+      parsed[field] = null;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(parsed) : body;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,7 +79,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const { db } = c.var;
   const { companyId } = c.get("auth");
   const url = new URL(c.req.url);
-  const fingerprint = await sha256Hex(`POST ${url.pathname}${url.search}\n${await c.req.text()}`);
+  // An import's file (up to 50 MiB) is already in R2: it is fingerprinted by the SHA-256 found on the way.
+  const upload = uploadOf(c);
+  const body = upload ? `sha256:${upload.sha256}` : await c.req.text();
+  const fingerprint = await sha256Hex(`POST ${url.pathname}${url.search}\n${body}`);
 
   // Waiting is real time, not the (injectable) clock that dates the records.
   const deadline = Date.now() + WAIT_MS;

@@ -33,7 +33,7 @@ function sessionStart(token: string | undefined): SessionStart {
  * last write. Every response says where the data it read or wrote stands, in `Consistency-Token`.
  */
 export const services = createMiddleware<AppEnv>(async (c, next) => {
-  const { db, session, blobs, limiter, restorers, keyMode } = createServices(
+  const { db, session, blobs, limiter, restorers, importers, keyMode } = createServices(
     c.env,
     sessionStart(c.req.header(CONSISTENCY_TOKEN)),
   );
@@ -42,6 +42,7 @@ export const services = createMiddleware<AppEnv>(async (c, next) => {
   c.set("blobs", blobs);
   c.set("limiter", limiter);
   c.set("restorers", restorers);
+  c.set("importers", importers);
   c.set("keyMode", keyMode);
   await next();
   c.header(CONSISTENCY_TOKEN, session.bookmark() ?? NO_POSITION);

@@ -3,6 +3,7 @@
 // constructs a database client, so how the database is reached is decided here alone.
 import { openSession, type Database, type DatabaseSession, type SessionStart } from "../db/client.ts";
 import type { ApiKeyMode } from "../lib/api-key-format.ts";
+import type { ImportRunner } from "../imports/import-runner.ts";
 import type { SnapshotRestorer } from "../snapshots/snapshot-restorer.ts";
 import { durableObjectLimiter, type Limiter } from "./limiter.ts";
 
@@ -15,6 +16,8 @@ export interface Services {
   blobs: R2Bucket;
   limiter: Limiter;
   restorers: DurableObjectNamespace<SnapshotRestorer>;
+  /** One object per CSV import, running it in steps. */
+  importers: DurableObjectNamespace<ImportRunner>;
   /** `sk_live_` keys when deployed, `sk_test_` in local development and tests. */
   keyMode: ApiKeyMode;
 }
@@ -38,6 +41,7 @@ export function createServices(env: Env, start: SessionStart = "first-primary"):
     blobs: env.SNAPSHOTS,
     limiter: durableObjectLimiter(env.RATE_LIMITER),
     restorers: env.SNAPSHOT_RESTORER,
+    importers: env.IMPORT_RUNNER,
     keyMode: keyMode(env),
   };
 }
