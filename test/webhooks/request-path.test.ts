@@ -52,6 +52,30 @@ describe("after a change", () => {
     expect(received[0]!.headers["webhook-id"]).toBe(eventId);
   });
 
+  it("20 concurrent changes: each event is delivered once, although their dispatches overlap", async () => {
+    const co = await createCompany();
+    await insertEndpoint(co.companyId, { events: ["item.created"] });
+    const received = receiver();
+    const api = client(co.apiKey);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api.post("/v1/items", { name: `Concurrent ${i}`, sku: `CC-${i}` })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
+    const succeeded = async () =>
+      (await env.DB.prepare(
+        `SELECT count(*) AS n FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+         WHERE e.company_id = ? AND d.status = 'succeeded'`,
+      )
+        .bind(co.companyId)
+        .first<number>("n"))!;
+    await expect.poll(succeeded, { timeout: 15_000, interval: 100 }).toBe(20);
+    const ids = received.map((r) => r.headers["webhook-id"]);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+    const objects = received.map((r) => JSON.parse(r.body).data.object.id).sort();
+    expect(objects).toEqual(answers.map((a) => a.body.id).sort());
+  });
+
   it("a refused request (a 400) dispatches nothing, and a read dispatches nothing", async () => {
     setClock(() => T);
     const co = await createCompany();
