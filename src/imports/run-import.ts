@@ -204,8 +204,7 @@ function checkRow(
       errors.push({ row, column: "barcode", message: `Another live item (SKU '${byKey.get(holder)?.sku ?? holder}') already has this barcode.` });
     } else if (first !== undefined) {
       errors.push({ row, column: "barcode", message: `The barcode '${barcode}' is also in row ${first}: each barcode belongs to one item.` });
-    }
-    if (first === undefined) barcodeRows.set(barcode, row);
+    } else barcodeRows.set(barcode, row);
   }
   if (errors.length > 0 || "errors" in checked) return { errors };
   return { target: checked.target, current };

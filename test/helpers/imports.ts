@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { call } from "./http.ts";
 
@@ -37,4 +37,12 @@ export async function countTransactions(companyId: string, reference: string) {
 export async function storedKeys(prefix: string): Promise<string[]> {
   const listed = await env.SNAPSHOTS.list({ prefix });
   return listed.objects.map((o) => o.key);
+}
+
+/** Runs an import's background steps (its Durable Object's alarms) until none is left. */
+export async function runImportAlarms(importId: string): Promise<number> {
+  const stub = env.IMPORT_RUNNER.getByName(importId);
+  let steps = 0;
+  while (await runDurableObjectAlarm(stub)) steps += 1;
+  return steps;
 }
