@@ -39,10 +39,18 @@ export async function storedKeys(prefix: string): Promise<string[]> {
   return listed.objects.map((o) => o.key);
 }
 
-/** Runs an import's background steps (its Durable Object's alarms) until none is left. */
+/**
+ * Runs an import's background steps (its Durable Object's alarms) until it is complete or failed;
+ * answers how many alarms this ran (the object may also have run some by itself meanwhile).
+ */
 export async function runImportAlarms(importId: string): Promise<number> {
   const stub = env.IMPORT_RUNNER.getByName(importId);
   let steps = 0;
-  while (await runDurableObjectAlarm(stub)) steps += 1;
-  return steps;
+  for (;;) {
+    const row = await env.DB.prepare("SELECT status FROM imports WHERE id = ?").bind(importId).first<{ status: string }>();
+    if (row?.status === "complete" || row?.status === "failed") return steps;
+    if (await runDurableObjectAlarm(stub)) steps += 1;
+    // An alarm the object is running by itself: wait for it.
+    else await scheduler.wait(10);
+  }
 }
