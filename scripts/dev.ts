@@ -1,9 +1,12 @@
 // npm run dev: applies local migrations, makes sure the demo company and its admin key exist,
-// prints the key, and serves the API with local D1, R2 and Durable Objects (wrangler dev).
+// prints the key and the way into the dashboard, and serves the API with local D1, R2 and
+// Durable Objects (wrangler dev).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hashApiKey } from "../src/lib/api-key-format.ts";
-import { provisionCompany, setPlanStatement } from "../src/db/provisioning.ts";
+import { newPasswordToken, provisionCompany, setPlanStatement } from "../src/db/provisioning.ts";
+import { DASHBOARD_PATH, setPasswordUrl } from "../src/dashboard/paths.ts";
+import { nowIso } from "../src/lib/clock.ts";
 import { isPlanName, PLAN_NAMES, type PlanName } from "../src/plans.ts";
 import { applyMigrations, execute } from "./wrangler-d1.ts";
 
@@ -50,8 +53,35 @@ async function ensureDemo(): Promise<Demo> {
   return demo;
 }
 
+/**
+ * How to get into the dashboard: the admin's email, and while they have no password a new
+ * one-time set-password link (earlier unused ones stop working, so only the printed link works).
+ */
+async function dashboardAccess(demo: Demo): Promise<string> {
+  const [admins] = execute(local, [
+    {
+      sql: `SELECT u.id, u.email, EXISTS (SELECT 1 FROM user_credentials c WHERE c.user_id = u.id) AS has_password
+            FROM users u WHERE u.company_id = ? AND u.role = 'admin' ORDER BY u.created_at, u.id LIMIT 1`,
+      params: [demo.company_id],
+    },
+  ]);
+  const admin = admins?.[0] as { id: string; email: string; has_password: number } | undefined;
+  if (!admin) return "  (the demo company has no admin user)";
+  if (admin.has_password) return `  Sign in as ${admin.email} with the password you set.`;
+  const setup = await newPasswordToken({ companyId: demo.company_id, userId: admin.id, purpose: "setup" });
+  execute(local, [
+    {
+      sql: "UPDATE password_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'setup' AND used_at IS NULL",
+      params: [nowIso(), admin.id],
+    },
+    setup.statement,
+  ]);
+  return `  Dashboard setup link (${admin.email}, one-time, 24 h): ${setPasswordUrl(`http://127.0.0.1:${port}`, setup.token)}`;
+}
+
 applyMigrations(local);
 const demo = await ensureDemo();
+const access = await dashboardAccess(demo);
 console.log(`
   Inventory Manager API — local development
   Demo company: ${demo.company_id} (plan ${plan})
@@ -60,6 +90,9 @@ console.log(`
   Try:  curl http://127.0.0.1:${port}/v1/items -H "Authorization: Bearer ${demo.api_key}"
   Docs: http://127.0.0.1:${port}/docs
   Cron: curl "http://127.0.0.1:${port}/__scheduled?cron=0+3+*+*+*"
+
+  Dashboard: http://127.0.0.1:${port}${DASHBOARD_PATH}
+${access}
 `);
 
 // Local development needs no network. Miniflare would otherwise download the `Request.cf` object

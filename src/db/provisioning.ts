@@ -5,6 +5,8 @@ import { generateApiKey, hashApiKey, type ApiKeyMode } from "../lib/api-key-form
 import { foldCase } from "../lib/case-fold.ts";
 import { nowIso } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
+import { newSecretToken } from "../lib/secret-token.ts";
+import { PASSWORD_TOKEN_TTL_MS } from "../domain/dashboard-auth.ts";
 import type { PlanName } from "../plans.ts";
 import type { Role } from "./schema.ts";
 
@@ -63,22 +65,45 @@ export function newUser(options: { companyId: string; name: string; email: strin
   return { userId, createdAt, statement };
 }
 
-/** A company with one admin user and one admin key. */
-export async function provisionCompany(options: { name: string; plan: PlanName; mode: ApiKeyMode }) {
+export type PasswordTokenPurpose = keyof typeof PASSWORD_TOKEN_TTL_MS;
+
+/**
+ * A one-time set-password link's token for a user: `setup` for a provisioned admin (24 hours),
+ * `invitation` for a user added by an admin (7 days). Only its SHA-256 is stored.
+ */
+export async function newPasswordToken(options: { companyId: string; userId: string; purpose: PasswordTokenPurpose }) {
+  const { token, hash } = await newSecretToken();
+  const createdAt = nowIso();
+  const expiresAt = new Date(Date.parse(createdAt) + PASSWORD_TOKEN_TTL_MS[options.purpose]).toISOString();
+  const statement: Statement = {
+    sql: `INSERT INTO password_tokens (token_hash, user_id, company_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    params: [hash, options.userId, options.companyId, options.purpose, createdAt, expiresAt],
+  };
+  return { token, expiresAt, statement };
+}
+
+export const DEFAULT_ADMIN_EMAIL = "admin@example.com";
+
+/** A company with one admin user, one admin key and a set-password link (token) for the admin. */
+export async function provisionCompany(options: { name: string; plan: PlanName; mode: ApiKeyMode; email?: string }) {
   const companyId = newId("co");
   const now = nowIso();
   const company: Statement = {
     sql: `INSERT INTO companies (id, name, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
     params: [companyId, options.name, options.plan, now, now],
   };
-  const user = newUser({ companyId, name: "Admin", email: "admin@example.com", role: "admin" });
+  const email = options.email ?? DEFAULT_ADMIN_EMAIL;
+  const user = newUser({ companyId, name: "Admin", email, role: "admin" });
   const key = await newApiKey({ companyId, userId: user.userId, role: "admin", mode: options.mode });
+  const setup = await newPasswordToken({ companyId, userId: user.userId, purpose: "setup" });
   return {
     companyId,
     userId: user.userId,
+    email,
     apiKeyId: key.apiKeyId,
     apiKey: key.apiKey,
-    statements: [company, user.statement, key.statement],
+    setupToken: setup.token,
+    statements: [company, user.statement, key.statement, setup.statement],
   };
 }
 

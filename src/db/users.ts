@@ -6,6 +6,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
 import { isUniqueViolation } from "./batch-guard.ts";
 import { runBatch, statementSql, type Database } from "./client.ts";
+import { passwordTokenStatement } from "./dashboard-auth.ts";
 import { listPage } from "./list-page.ts";
 import { newUser } from "./provisioning.ts";
 import { users, type Role } from "./schema.ts";
@@ -27,20 +28,23 @@ export async function listUsers(db: Database, companyId: string, page: Page) {
 }
 
 /**
- * Creates a user with a `create` audit entry, in one batch. Emails are unique in the company
- * case-insensitively: the unique index on the case-folded email fails the batch as a whole, so
- * two concurrent requests cannot both pass.
+ * Creates a user with a `create` audit entry and an invitation (a one-time set-password link's
+ * token, 7 days), in one batch. Emails are unique in the company case-insensitively: the unique
+ * index on the case-folded email fails the batch as a whole, so two concurrent requests cannot
+ * both pass.
  */
 export async function insertUser(
   db: Database,
   actor: Actor,
   input: { name: string; email: string; role: Role },
-): Promise<User> {
+): Promise<{ user: User; invitation: { token: string; expiresAt: string } }> {
   const { userId, createdAt, statement } = newUser({ companyId: actor.companyId, ...input });
   const user = toUser({ id: userId, ...input, createdAt, updatedAt: createdAt });
+  const invitation = await passwordTokenStatement(actor.companyId, userId, "invitation");
   try {
     await runBatch(db, [
       statementSql(statement),
+      invitation.statement,
       auditEntry(db, actor, {
         action: "create",
         resourceType: "user",
@@ -53,5 +57,5 @@ export async function insertUser(
     if (isUniqueViolation(error, "users.company_id, users.email_key")) throw emailTaken();
     throw error;
   }
-  return user;
+  return { user, invitation: { token: invitation.token, expiresAt: invitation.expiresAt } };
 }

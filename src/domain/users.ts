@@ -20,6 +20,27 @@ export const UserSchema = z
 
 export type User = z.infer<typeof UserSchema>;
 
+const invitationUrl = z.string().openapi({
+  description:
+    "A one-time link where the user sets their dashboard password. Works once, for 7 days; shown in this answer only.",
+  example: "https://api.modulus-software.com/dashboard/set-password/4eC39HqLyjWDarjtT1zdp7dcA1b2C3d4E5f6G7h8I9j",
+});
+
+/** A new user as answered once, by create: the user and their invitation link. */
+export const CreatedUserSchema = UserSchema.extend({
+  invitation_url: invitationUrl.nullable(),
+  invitation_expires_at: z.string().openapi({ example: "2025-01-22T10:30:00.000Z" }),
+}).openapi("CreatedUser");
+
+/** A new invitation link for an existing user (the old ones keep working until they expire). */
+export const InvitationSchema = z
+  .object({
+    user_id: UserSchema.shape.id,
+    invitation_url: invitationUrl.nullable(),
+    expires_at: z.string().openapi({ example: "2025-01-22T10:30:00.000Z" }),
+  })
+  .openapi("Invitation");
+
 type UserRow = typeof users.$inferSelect;
 
 /** The user object of a row: API responses and audit entries. */

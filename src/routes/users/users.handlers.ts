@@ -1,4 +1,6 @@
+import { createInvitation as newInvitation } from "../../db/dashboard-auth.ts";
 import { findUser, insertUser, listUsers as listCompanyUsers } from "../../db/users.ts";
+import { setPasswordUrl } from "../../dashboard/paths.ts";
 import { notFound } from "../../domain/errors.ts";
 import { paginate } from "../../lib/pagination.ts";
 import type { AppRouteHandler } from "../../types.ts";
@@ -11,8 +13,9 @@ export const listUsers: AppRouteHandler<typeof routes.listUsers> = async (c) => 
 };
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
-  const user = await insertUser(c.var.db, c.var.actor, c.req.valid("json"));
-  return c.json(user, 201);
+  const { user, invitation } = await insertUser(c.var.db, c.var.actor, c.req.valid("json"));
+  const url = setPasswordUrl(new URL(c.req.url).origin, invitation.token);
+  return c.json({ ...user, invitation_url: url, invitation_expires_at: invitation.expiresAt }, 201);
 };
 
 export const getUser: AppRouteHandler<typeof routes.getUser> = async (c) => {
@@ -20,4 +23,13 @@ export const getUser: AppRouteHandler<typeof routes.getUser> = async (c) => {
   const user = await findUser(c.var.db, c.var.auth.companyId, id);
   if (!user) throw notFound("user", id);
   return c.json(user, 200);
+};
+
+// The links point at this request's origin: the dashboard is served by the same Worker.
+export const createInvitation: AppRouteHandler<typeof routes.createInvitation> = async (c) => {
+  const { id } = c.req.valid("param");
+  const invitation = await newInvitation(c.var.db, c.var.auth.companyId, id);
+  if (!invitation) throw notFound("user", id);
+  const url = setPasswordUrl(new URL(c.req.url).origin, invitation.token);
+  return c.json({ user_id: id, invitation_url: url, expires_at: invitation.expiresAt }, 201);
 };

@@ -5,4 +5,5 @@ import * as routes from "./users.routes.ts";
 export const usersRouter = createRouter()
   .openapi(routes.listUsers, handlers.listUsers)
   .openapi(routes.createUser, handlers.createUser)
-  .openapi(routes.getUser, handlers.getUser);
+  .openapi(routes.getUser, handlers.getUser)
+  .openapi(routes.createInvitation, handlers.createInvitation);

@@ -15,13 +15,16 @@ describe("POST /v1/users", () => {
     const email = uniqueEmail("ada");
     const created = await api.post("/v1/users", { name: "Ada Lovelace", email, role: "member" });
     expect(created.status).toBe(201);
-    expectUserShape(created.body);
-    expect(created.body).toMatchObject({ name: "Ada Lovelace", email, role: "member" });
-    expect(created.body.updated_at).toBe(created.body.created_at);
+    const { invitation_url, invitation_expires_at, ...user } = created.body;
+    expectUserShape(user);
+    expect(user).toMatchObject({ name: "Ada Lovelace", email, role: "member" });
+    expect(user.updated_at).toBe(user.created_at);
+    expect(invitation_url).toMatch(/^https:\/\/api\.test\/dashboard\/set-password\/[0-9A-Za-z]{43}$/);
+    expect(Date.parse(invitation_expires_at) - Date.parse(user.created_at)).toBe(7 * 24 * 3600 * 1000);
 
-    const fetched = await api.get(`/v1/users/${created.body.id}`);
+    const fetched = await api.get(`/v1/users/${user.id}`);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toEqual(created.body);
+    expect(fetched.body).toEqual(user);
   });
 
   it("writes a create audit entry with the user object", async () => {
