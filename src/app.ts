@@ -1,3 +1,4 @@
+import { dashboardRouter } from "./dashboard/dashboard.index.tsx";
 import { createApp } from "./lib/create-app.ts";
 import { authenticate, authorize } from "./middleware/authenticate.ts";
 import { dispatchEvents } from "./middleware/dispatch-events.ts";
@@ -38,6 +39,9 @@ export const app = createApp();
 // Unauthenticated: health, the reference page and the OpenAPI document (registered before the
 // /v1 middleware, which they therefore never reach).
 app.route("/", metaRouter);
+// The dashboard (/dashboard): pages for people, signed in with a password; a plain Hono router, so
+// not in the OpenAPI document.
+app.route("/", dashboardRouter);
 app.doc31(OPENAPI_PATH, openApiConfig);
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
+import { DASHBOARD_PATH } from "../dashboard/paths.ts";
 import type { AppEnv } from "../types.ts";
 import { DomainError } from "../domain/errors.ts";
 import { isCsvUpload } from "../imports/upload.ts";
@@ -60,6 +61,8 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
  */
 const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.raw.body === null || c.req.method === "GET") return next();
+  // The dashboard's pages take HTML forms, and limit their size themselves.
+  if (c.req.path === DASHBOARD_PATH || c.req.path.startsWith(`${DASHBOARD_PATH}/`)) return next();
   // An import's CSV file has rules of its own (src/imports/upload.ts).
   if (isCsvUpload(c.req.method, c.req.path)) return next();
   const { headers } = c.req.raw;

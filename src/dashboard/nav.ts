@@ -1,0 +1,18 @@
+// The dashboard's navigation, in one list: a page is shown to the roles that may make the API
+// request it stands for (`api`). Add a page here and it appears in the sidebar for those roles.
+import type { ApiRequest } from "./access.ts";
+import { DASHBOARD_PATH } from "./paths.ts";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  section: "main" | "settings";
+  api: ApiRequest;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { href: DASHBOARD_PATH, label: "Overview", section: "main", api: ["GET", "/v1/items"] },
+  { href: `${DASHBOARD_PATH}/settings/api-keys`, label: "API Keys", section: "settings", api: ["GET", "/v1/api_keys"] },
+  { href: `${DASHBOARD_PATH}/settings/users`, label: "Users", section: "settings", api: ["GET", "/v1/users"] },
+  { href: `${DASHBOARD_PATH}/settings/plan`, label: "Plan", section: "settings", api: ["GET", "/v1/items"] },
+];
