@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { findImport } from "../db/imports.ts";
 import type { ImportRow } from "../db/schema.ts";
 import { createServices, type Services } from "../services/index.ts";
+import { countingD1 } from "./count-d1.ts";
 import { markImportFailed, runImportStep } from "./run-import.ts";
 
 /** Work done per step; a step also stays well inside blockConcurrencyWhile's 30 s. */
@@ -17,7 +18,9 @@ export const INLINE_ROWS = 1_000;
  * dies is simply run again.
  */
 export class ImportRunner extends DurableObject<Env> {
-  private readonly services: Services = createServices(this.env);
+  /** D1 calls of this object's steps, logged with each step. */
+  private readonly d1 = { calls: 0 };
+  private readonly services: Services = createServices({ ...this.env, DB: countingD1(this.env.DB, this.d1) });
 
   /** Runs a small import to its end now, or schedules a large one; answers its row. */
   async start(importId: string, rowsTotal: number): Promise<ImportRow> {
@@ -36,7 +39,20 @@ export class ImportRunner extends DurableObject<Env> {
 
   private async step(importId: string): Promise<ImportRow> {
     try {
+      const calls = this.d1.calls;
+      const started = Date.now();
       const row = await runImportStep(this.services, importId, { budgetMs: STEP_MS });
+      console.log(
+        JSON.stringify({
+          event: "import_step",
+          import_id: importId,
+          status: row.status,
+          rows_processed: row.rowsProcessed,
+          rows_total: row.rowsTotal,
+          d1_calls: this.d1.calls - calls,
+          ms: Date.now() - started,
+        }),
+      );
       if (row.status !== "complete" && row.status !== "failed") await this.ctx.storage.setAlarm(Date.now());
       this.ctx.storage.kv.put("failures", 0);
       return row;
