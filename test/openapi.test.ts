@@ -10,6 +10,7 @@ const ITEM_OPERATIONS = [
   ["delete", "/v1/items/{id}", "deleteItem"],
   ["post", "/v1/items/{id}/restore", "restoreItem"],
   ["get", "/v1/trash", "listTrash"],
+  ["get", "/v1/items/export", "exportItems"],
 ] as const;
 
 
