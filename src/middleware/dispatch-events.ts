@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { Database } from "../db/client.ts";
+import { createDatabase, type Database } from "../db/client.ts";
 import { hasEnabledEndpoint } from "../db/webhook-deliveries.ts";
 import { nowMs } from "../lib/clock.ts";
 import type { AppEnv } from "../types.ts";
@@ -47,15 +47,17 @@ export async function dispatchAfterChange(db: Database, queue: Queue<DeliveryMes
 
 /**
  * After a change (a request other than GET that succeeded), dispatches the caller's company's
- * new events to its endpoints and enqueues their deliveries, after the response (waitUntil), in
- * the request's D1 Session, which has seen the change's own events. Nothing is read or written
+ * new events to its endpoints and enqueues their deliveries, after the response (waitUntil), in a
+ * D1 Session of its own that starts where the request's ended (so it sees the change's own events)
+ * and leaves the request's alone: the response's Consistency-Token and the key's bookmark say
+ * where the request's own reads and writes stand, not this later work. Nothing is read or written
  * when the company has no enabled endpoint (as far as the cache knows). A failure here loses
  * nothing: the every-minute sweep dispatches what is left.
  */
 export const dispatchEvents = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
-  const { db } = c.var;
+  const db = createDatabase(c.env.DB, c.var.session.bookmark() ?? "first-primary");
   const { companyId } = c.get("auth");
   const work = dispatchAfterChange(db, deliveriesQueue(c.env), companyId).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "webhook_dispatch_failed", company_id: companyId, error: String(error) }));

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listApiKeys } from "../../src/db/api-keys.ts";
 import { listAuditEntries } from "../../src/db/audit.ts";
 import type { Database } from "../../src/db/client.ts";
+import { listEvents } from "../../src/db/events.ts";
 import { liveItemsQueries, listLiveItems, listTrashedItems, type ItemFilters } from "../../src/db/items.ts";
 import { listOrders } from "../../src/db/orders.ts";
 import { listSnapshots } from "../../src/db/snapshots.ts";
@@ -39,6 +40,7 @@ interface Fixture {
     user: string;
     apiKey: string;
     evt: string;
+    event: string;
   };
   otherIds: Fixture["ids"];
 }
@@ -89,6 +91,8 @@ async function populate(api: Api, company: TestCompany): Promise<Fixture["ids"]>
   setClock(null);
   const audit = await api.get("/v1/audit_log?limit=1");
   expect(audit.status).toBe(200);
+  const events = await api.get("/v1/events?limit=1");
+  expect(events.status).toBe(200);
   return {
     item: items[0]!.id,
     trashed: trashed[1]!.id,
@@ -99,6 +103,7 @@ async function populate(api: Api, company: TestCompany): Promise<Fixture["ids"]>
     user: users[0]!.id,
     apiKey: keys[0]!.id,
     evt: audit.body.data[0].id,
+    event: events.body.data[0].id,
   };
 }
 
@@ -131,6 +136,8 @@ const LISTS: { name: string; path: string; own: keyof Fixture["ids"]; foreign: k
   { name: "snapshots", path: "/v1/snapshots", own: "snapshot", foreign: "order" },
   { name: "users", path: "/v1/users", own: "user", foreign: "apiKey" },
   { name: "api keys", path: "/v1/api_keys", own: "apiKey", foreign: "user" },
+  { name: "events", path: "/v1/events", own: "event", foreign: "evt" },
+  { name: "events by type", path: "/v1/events?type=item.*", own: "event", foreign: "txn" },
 ];
 
 const withQuery = (path: string, query: string) => `${path}${path.includes("?") ? "&" : "?"}${query}`;
@@ -352,6 +359,7 @@ describe("EXPLAIN QUERY PLAN of a cursor page", () => {
     },
     { name: "snapshots", table: "snapshots", sorted: true, read: (db, page) => listSnapshots(db, fx.company.companyId, page) },
     { name: "api keys", table: "api_keys", sorted: true, read: (db, page) => listApiKeys(db, fx.company.companyId, page) },
+    { name: "events", table: "events", sorted: true, read: (db, page) => listEvents(db, fx.company.companyId, 30, {}, page) },
   ];
   const cursorOf: Record<string, string> = {
     items: "item",
@@ -361,6 +369,7 @@ describe("EXPLAIN QUERY PLAN of a cursor page", () => {
     orders: "order",
     snapshots: "snapshot",
     api_keys: "apiKey",
+    events: "event",
   };
 
   it.each(cursorPages)("$name: an index SEARCH in both directions, no SCAN", async ({ name, table, sorted, read }) => {
@@ -382,7 +391,7 @@ describe("EXPLAIN QUERY PLAN of a cursor page", () => {
             // A range of the list's index in list order: no sort of the rows beyond the cursor.
             expect(details.filter((d) => /TEMP B-TREE/.test(d)), context).toEqual([]);
             // SQLite seeks to the cursor's sort value and checks the id at that one value.
-            const seek = new RegExp(`^SEARCH ${table} USING (COVERING )?INDEX \\w+ \\(company_id=\\?.* AND (created_at|deleted_at)[<>]\\?\\)$`);
+            const seek = new RegExp(`^SEARCH ${table} USING (COVERING )?INDEX \\w+ \\(company_id=\\?.* AND (created_at|deleted_at|sequence)[<>]\\?\\)$`);
             expect(details.some((d) => seek.test(d)), context).toBe(true);
           }
         }

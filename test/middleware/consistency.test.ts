@@ -80,8 +80,9 @@ describe("Consistency-Token", () => {
     const write = await send("POST", "/v1/items", apiKey, { body: newItem("CT-1") });
     expect(write.status).toBe(201);
     expect(write.token).toMatch(BOOKMARK);
-    // The write's session opened anywhere (the key had written nothing before).
-    expect(write.starts).toEqual(["first-unconstrained"]);
+    // The write's session opened anywhere (the key had written nothing before); the dispatch of
+    // its events after the response opened one of its own, where the write's ended.
+    expect(write.starts).toEqual(["first-unconstrained", write.token]);
 
     // A fresh call, no token sent: the session starts unconstrained (for the key look-up, unless
     // the key is in the isolate's cache), then continues from the key's last write, which its

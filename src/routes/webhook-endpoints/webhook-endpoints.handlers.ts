@@ -9,6 +9,7 @@ import {
 import { notFound } from "../../domain/errors.ts";
 import { assertWebhookUrl } from "../../domain/webhook-endpoints.ts";
 import { paginate } from "../../lib/pagination.ts";
+import { forgetWebhookEndpoints } from "../../middleware/dispatch-events.ts";
 import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./webhook-endpoints.routes.ts";
 
@@ -26,6 +27,8 @@ export const createWebhookEndpoint: AppRouteHandler<typeof routes.createWebhookE
   const body = c.req.valid("json");
   assertWebhookUrl(body.url, c.var.keyMode);
   const endpoint = await insertWebhookEndpoint(c.var.db, c.var.actor, c.var.auth.plan, body);
+  // This instance's next change dispatches at once (others see the endpoint within a second).
+  forgetWebhookEndpoints(c.var.auth.companyId);
   return c.json(endpoint, 201);
 };
 
@@ -42,12 +45,14 @@ export const updateWebhookEndpoint: AppRouteHandler<typeof routes.updateWebhookE
   if (body.url !== undefined) assertWebhookUrl(body.url, c.var.keyMode);
   const endpoint = await updateEndpoint(c.var.db, c.var.actor, id, body);
   if (!endpoint) throw notFound(RESOURCE, id);
+  forgetWebhookEndpoints(c.var.auth.companyId);
   return c.json(endpoint, 200);
 };
 
 export const deleteWebhookEndpoint: AppRouteHandler<typeof routes.deleteWebhookEndpoint> = async (c) => {
   const { id } = c.req.valid("param");
   if (!(await deleteEndpoint(c.var.db, c.var.actor, id))) throw notFound(RESOURCE, id);
+  forgetWebhookEndpoints(c.var.auth.companyId);
   return c.body(null, 204);
 };
 

@@ -249,6 +249,10 @@ describe("a restore in steps", () => {
     expect(await step(restoreId)).toEqual(failed);
     const shown = await api.get(`/v1/snapshots/${snapshot.id}/restores/${restoreId}`);
     expect(shown.body).toMatchObject({ status: "failed", error: failed.error });
+    // Its snapshot_restore.failed event holds the restore as the API shows it.
+    const failedEvents = (await api.get("/v1/events?type=snapshot_restore.failed")).body.data;
+    expect(failedEvents).toHaveLength(1);
+    expect(failedEvents[0].data).toEqual({ object: shown.body, previous_attributes: null });
     // The failed chunk wrote nothing: the newcomer keeps its SKU, the trashed item stays trashed.
     expect((await api.get(`/v1/items/${newcomer.id}`)).body.sku).toBe(sku);
     expect((await api.get(`/v1/items/${trashed}`)).status).toBe(404);
