@@ -20,17 +20,18 @@ a:hover { color: var(--accent-dark); }
 .skip:focus { left: 1rem; top: 1rem; }
 
 /* Shell: a sidebar at laptop widths, a bar on top at phone widths. */
-.shell { display: grid; grid-template-columns: 240px 1fr; min-height: 100vh; }
+.shell { display: grid; grid-template-columns: 240px minmax(0, 1fr); min-height: 100vh; }
+.shell > * { min-width: 0; }
 .sidebar { background: #111827; color: #e5e7eb; padding: 1.25rem 1rem; display: flex; flex-direction: column; gap: 1.5rem; }
 .brand { color: #fff; font-weight: 700; font-size: 1.05rem; text-decoration: none; display: flex; align-items: center; gap: .5rem; }
-.brand-mark { width: 28px; height: 28px; border-radius: 6px; background: var(--accent); display: inline-grid; place-items: center; font-size: .9rem; }
+.brand-mark { width: 28px; height: 28px; border-radius: 6px; background: var(--accent); display: inline-grid; place-items: center; font-size: .9rem; color: #fff; }
 .brand:hover { color: #fff; }
 .nav { display: flex; flex-direction: column; gap: .15rem; }
 .nav-heading { font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: #9ca3af; margin: .9rem .6rem .3rem; }
 .nav a { color: #e5e7eb; text-decoration: none; padding: .45rem .6rem; border-radius: 6px; }
 .nav a:hover { background: #1f2937; color: #fff; }
 .nav a[aria-current="page"] { background: #1f2937; color: #fff; box-shadow: inset 3px 0 0 #60a5fa; }
-.account { margin-top: auto; font-size: .875rem; color: #d1d5db; display: flex; flex-direction: column; gap: .5rem; }
+.account { margin-top: auto; font-size: .875rem; color: #d1d5db; display: flex; flex-direction: column; gap: .5rem; overflow-wrap: anywhere; }
 .account strong { color: #fff; }
 .account a { color: #bfdbfe; }
 .account .button { width: 100%; }
@@ -54,7 +55,7 @@ th { font-weight: 600; color: var(--muted); font-size: .8rem; text-transform: up
 tbody tr:last-child td { border-bottom: 0; }
 td.actions { white-space: nowrap; text-align: right; }
 td.actions form { display: inline-flex; gap: .35rem; align-items: center; margin: 0 0 0 .35rem; }
-.mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
+.mono { white-space: nowrap; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: .1rem .5rem; border-radius: 999px; font-size: .78rem; font-weight: 600; background: #eef0f3; color: #374151; white-space: nowrap; }
 .badge-ok { background: var(--ok-soft); color: var(--ok); }
@@ -110,7 +111,7 @@ td.actions select { width: auto; min-height: 2rem; padding: .25rem .4rem; font-s
 .choices .button { justify-content: space-between; }
 
 @media (max-width: 760px) {
-  .shell { grid-template-columns: 1fr; }
+  .shell { grid-template-columns: minmax(0, 1fr); }
   .sidebar { flex-direction: column; gap: .75rem; padding: .75rem 1rem; }
   .nav { flex-direction: row; flex-wrap: wrap; gap: .25rem; }
   .nav-heading { display: none; }

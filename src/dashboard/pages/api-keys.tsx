@@ -14,12 +14,13 @@ export const KEY_FORM_LABELS = { name: "Name", role: "Role", expires_at: "Expiry
 
 export const ROLE_OPTIONS = ROLES.map((role) => [role, roleLabel(role)] as const);
 
+/** How long the old key keeps working after a roll. */
 export const GRACE_OPTIONS = [
-  ["0", "Revoke the old key now"],
-  ["1", "Old key works 1 more hour"],
-  ["24", "Old key works 24 more hours"],
-  ["72", "Old key works 3 more days"],
-  [String(MAX_ROLL_GRACE_HOURS), "Old key works 7 more days"],
+  ["0", "Old key stops now"],
+  ["1", "Old key: 1 more hour"],
+  ["24", "Old key: 1 more day"],
+  ["72", "Old key: 3 more days"],
+  [String(MAX_ROLL_GRACE_HOURS), "Old key: 7 more days"],
 ] as const;
 
 const NOTICES: Record<string, string> = {

@@ -77,8 +77,8 @@ export function UsersPage(props: {
                   <td>{formatTime(user.created_at)}</td>
                   <td class="actions">
                     <form method="post" action={`${USERS_PATH}/${user.id}/invitation`}>
-                      <button class="button button-secondary button-small" type="submit" aria-label={`New invitation link for ${user.name}`}>
-                        New link
+                      <button class="button button-secondary button-small" type="submit">
+                        New link<span class="sr-only"> for {user.name}</span>
                       </button>
                     </form>
                   </td>
