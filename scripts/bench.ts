@@ -17,6 +17,7 @@ import { generateApiKey } from "../src/lib/api-key-format.ts";
 import { startBaselineWorker, startCalibrationWorker } from "./bench/baseline.ts";
 import { ownCpuSeconds, workerdCpuSeconds } from "./bench/cpu.ts";
 import { drive, KeyPool, type Measurement, type RequestSpec, type Target } from "./bench/load.ts";
+import { startWebhookReceiver } from "./bench/webhook-receiver.ts";
 import { startLocalWorker, workerdPeakMemoryMiB } from "./local-runtime.ts";
 import { SEED_ADJECTIVES, SEED_LOCATIONS, SEED_NOUNS, seedItemId, seedItems, seedSku } from "./seed.ts";
 
@@ -44,6 +45,9 @@ const SMALL = 1_000;
 /** Requests per key and clock minute; the Enterprise limit is 1,000. */
 const PER_KEY_PER_MINUTE = 800;
 const DEEP_OFFSET = 50_000;
+/** Transactions whose answer-to-delivery time is measured with a webhook endpoint subscribed. */
+const LATENCY_SAMPLES = 200;
+let webhookLatency: { samples: number; delivered: number; p50: number; p99: number; max: number } | null = null;
 const PAGE = 50;
 if (
   !Number.isInteger(itemCount) || itemCount < 1 || !(connections >= 1) || !(seconds > 0) ||
@@ -211,6 +215,8 @@ const writes: Scenario[] = [
     },
   },
 ];
+/** The same transactions while one webhook endpoint is subscribed to `transaction.created`. */
+const postWithWebhook: Scenario = { ...writes[0]!, name: "POST /v1/transactions, one webhook endpoint subscribed" };
 const auditLog: Scenario = { name: "GET /v1/audit_log", group: "read", auth: "pool", next: () => get("/v1/audit_log") };
 
 // ---------------------------------------------------------------------------------------------
@@ -346,6 +352,62 @@ try {
     return row;
   }
 
+  /**
+   * Issue 14's cost of events: the transactions scenario again while an endpoint (a local
+   * receiver) is subscribed to `transaction.created`, so that every change is also dispatched,
+   * queued, signed and delivered; then the time from a transaction's answer to its delivery, over
+   * LATENCY_SAMPLES transactions sent 10 at a time. The endpoint is deleted afterwards.
+   */
+  async function measureWebhooks() {
+    const receiver = await startWebhookReceiver();
+    const admin = pool.take();
+    const register = await fetch(`${runtime.url}/v1/webhook_endpoints`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ url: receiver.url, events: ["transaction.created"], description: "bench" }),
+    });
+    const endpoint = (await register.json()) as { id: string };
+    if (register.status !== 201) throw new Error(`could not register the bench endpoint: ${register.status} ${JSON.stringify(endpoint)}`);
+    try {
+      const row = await run(postWithWebhook, "full", itemCount);
+      const latencies: number[] = [];
+      const answered = new Map<string, number>();
+      for (let sent = 0; sent < LATENCY_SAMPLES; sent += 10) {
+        await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const spec = postWithWebhook.next(itemCount);
+            const response = await fetch(`${runtime.url}${spec.path}`, {
+              method: "POST",
+              headers: { Authorization: `Bearer ${pool.take()}`, "Content-Type": "application/json" },
+              body: JSON.stringify(spec.body),
+            });
+            const at = performance.now();
+            const { id } = (await response.json()) as { id: string };
+            answered.set(id, at);
+          }),
+        );
+      }
+      const deadline = performance.now() + 60_000;
+      while ([...answered.keys()].some((id) => !receiver.arrivals.has(id)) && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (const [id, at] of answered) {
+        const arrived = receiver.arrivals.get(id);
+        if (arrived !== undefined) latencies.push(arrived - at);
+      }
+      latencies.sort((a, b) => a - b);
+      const pick = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN;
+      webhookLatency = { samples: answered.size, delivered: latencies.length, p50: pick(50), p99: pick(99), max: latencies.at(-1) ?? NaN };
+      console.log(
+        `  answer → delivery at a local receiver: p50 ${fmt(webhookLatency.p50, 0)} ms, p99 ${fmt(webhookLatency.p99, 0)} ms ` +
+          `(${latencies.length} of ${answered.size} delivered; ${receiver.deliveries} deliveries received during the scenario and the probe, ${fmt(row.rps, 0)} req/s)`,
+      );
+    } finally {
+      await fetch(`${runtime.url}/v1/webhook_endpoints/${endpoint.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin}` } });
+      await receiver.stop();
+    }
+  }
+
   const createdFrom = Math.floor(Date.now() / 1000) - itemCount - 1;
   const small = Math.min(SMALL, itemCount);
   await timed(`seed ${small} items`, () =>
@@ -372,6 +434,7 @@ try {
   await run(getItem, "full", itemCount);
   for (const scenario of lists) await run(scenario, "full", itemCount);
   for (const scenario of writes) await run(scenario, "full", itemCount);
+  await measureWebhooks();
   await run(auditLog, "full", itemCount);
   if (otherCompanies > 0) {
     await timed(`seed ${otherCompanies} other companies × ${otherItems} items`, async () => {
@@ -594,6 +657,22 @@ function report(keyPoolExhausted: number) {
       (v) => v <= 2,
     );
   }
+  const withWebhook = find(postWithWebhook.name);
+  if (withWebhook) {
+    ratioCheck(
+      "POST /v1/transactions with one webhook endpoint subscribed: CPU µs/req ÷ without ≤ 1.15",
+      withWebhook.cpuUs / post.cpuUs,
+      `${fmt(withWebhook.cpuUs, 0)} / ${fmt(post.cpuUs, 0)} µs`,
+      (v) => v <= 1.15,
+    );
+  }
+  if (webhookLatency) {
+    budget.push({
+      check: "a transaction's answer → its delivery at a local receiver (no goal: reported)",
+      measured: `p50 ${fmt(webhookLatency.p50, 0)} ms, p99 ${fmt(webhookLatency.p99, 0)} ms, max ${fmt(webhookLatency.max, 0)} ms (${webhookLatency.delivered} of ${webhookLatency.samples} delivered)`,
+      pass: webhookLatency.delivered === webhookLatency.samples,
+    });
+  }
   const withErrors = rows.filter((r) => r.errors > 0);
   budget.push({
     check: "no scenario with errors",
@@ -608,7 +687,7 @@ function report(keyPoolExhausted: number) {
             .join("; "),
     pass: withErrors.length === 0,
   });
-  console.log("\n### Budget (issues 8 and 13)\n");
+  console.log("\n### Budget (issues 8, 13 and 14)\n");
   console.log(table(["check", "measured", "result"], budget.map((b) => [b.check, b.measured, b.pass ? "PASS" : "**FAIL**"]), ["l", "l", "l"]));
 
   const peak = workerdPeakMemoryMiB();
@@ -653,6 +732,7 @@ function report(keyPoolExhausted: number) {
             p50_ratio: round(ratio),
           })),
           budget,
+          webhook_latency_ms: webhookLatency,
           key_pool_exhausted: keyPoolExhausted,
           timings_s: timings,
         },

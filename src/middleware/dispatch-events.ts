@@ -36,13 +36,37 @@ export function forgetWebhookEndpoints(companyId: string): void {
   endpointCache.delete(companyId);
 }
 
+// The dispatch running for a company in this isolate: changes that come in meanwhile do not start
+// one of their own (under load, one per change would each find the few events the one before left),
+// they ask the running one to go once more, in the newest change's session, which sees them all.
+const running = new Map<string, { again: boolean; db: Database; done: Promise<void> }>();
+
 /**
  * Dispatches the company's undispatched events and enqueues their deliveries, unless the cache
- * says it has no enabled endpoint (then it reads and writes nothing).
+ * says it has no enabled endpoint (then it reads and writes nothing). While a dispatch of the
+ * company runs here, a call answers that dispatch's end, which then dispatches once more.
  */
-export async function dispatchAfterChange(db: Database, queue: Queue<DeliveryMessage>, companyId: string): Promise<void> {
-  if (!(await companyHasEndpoint(db, companyId))) return;
-  await dispatchAndEnqueue(db, queue, { companyId }, DISPATCH_CALLS_PER_REQUEST);
+export function dispatchAfterChange(db: Database, queue: Queue<DeliveryMessage>, companyId: string): Promise<void> {
+  const current = running.get(companyId);
+  if (current) {
+    current.again = true;
+    current.db = db;
+    return current.done;
+  }
+  const state = { again: true, db, done: Promise.resolve() };
+  state.done = (async () => {
+    try {
+      while (state.again) {
+        state.again = false;
+        if (!(await companyHasEndpoint(state.db, companyId))) return;
+        await dispatchAndEnqueue(state.db, queue, { companyId }, DISPATCH_CALLS_PER_REQUEST);
+      }
+    } finally {
+      running.delete(companyId);
+    }
+  })();
+  running.set(companyId, state);
+  return state.done;
 }
 
 /**
