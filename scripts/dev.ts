@@ -89,7 +89,8 @@ console.log(`
 
   Try:  curl http://127.0.0.1:${port}/v1/items -H "Authorization: Bearer ${demo.api_key}"
   Docs: http://127.0.0.1:${port}/docs
-  Cron: curl "http://127.0.0.1:${port}/__scheduled?cron=0+3+*+*+*"
+  Cron: curl "http://127.0.0.1:${port}/__scheduled?cron=0+3+*+*+*"   (the daily job; the webhook
+        outbox's every-minute sweep is run by this script, as the Cron Trigger does when deployed)
 
   Dashboard: http://127.0.0.1:${port}${DASHBOARD_PATH}
 ${access}
@@ -111,7 +112,15 @@ const server = spawn(
     "--var", "API_KEY_MODE:test"],
   { stdio: "inherit", env: { ...process.env, ...offline } },
 );
+// Miniflare does not fire Cron Triggers by itself: the every-minute one (the webhook outbox's
+// sweep, which sends what a lost queue message or a failed enqueue left behind) is fired from here.
+const sweep = setInterval(() => {
+  fetch(`http://127.0.0.1:${port}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+}, 60_000);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => server.kill(signal));
+  process.on(signal, () => {
+    clearInterval(sweep);
+    server.kill(signal);
+  });
 }
 server.on("exit", (code) => process.exit(code ?? 0));
