@@ -643,6 +643,7 @@ const ROUTES: FuzzRoute[] = [
     adminOnly: true,
   },
   { def: routeDef("getUser"), params: (p) => ({ id: p.users }), adminOnly: true },
+  { def: routeDef("createUserInvitation"), params: (p) => ({ id: p.users }), adminOnly: true },
   { def: routeDef("listApiKeys"), query: page, adminOnly: true },
   {
     def: routeDef("createApiKey"),
