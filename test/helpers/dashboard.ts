@@ -35,7 +35,9 @@ export class Browser {
       body = new URLSearchParams(options.form).toString();
       headers["Content-Type"] = "application/x-www-form-urlencoded";
     }
+    // As a browser's form: same origin, unless the test says otherwise ("" leaves a header out).
     if (method !== "GET" && !("Origin" in headers) && !("Sec-Fetch-Site" in headers)) headers.Origin = BASE;
+    for (const [name, value] of Object.entries(headers)) if (value === "") delete headers[name];
     const response = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body, redirect: "manual" }));
     for (const setCookie of response.headers.getSetCookie()) {
       const match = new RegExp(`^${SESSION_COOKIE.replace(/[$]/g, "\\$")}=([^;]*)`).exec(setCookie);
