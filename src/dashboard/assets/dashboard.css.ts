@@ -107,6 +107,8 @@ td.actions select { width: auto; min-height: 2rem; padding: .25rem .4rem; font-s
 .auth-card h1 { margin-bottom: .5rem; }
 .auth-card form.stack { max-width: none; margin-top: 1.25rem; }
 .auth-card .button { width: 100%; }
+.auth-card .notice { margin: 1rem 0 0; }
+.auth-card form + .hint, .auth-card form + p { margin-top: 1rem; }
 .choices { list-style: none; padding: 0; margin: 1rem 0 0; display: grid; gap: .5rem; }
 .choices .button { justify-content: space-between; }
 
