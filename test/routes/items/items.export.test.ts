@@ -44,7 +44,7 @@ describe("GET /v1/items/export", () => {
     const low = (await getCsv(co.apiKey, "/v1/items/export?low_stock=true&location=Yard")).text.trimEnd().split("\r\n");
     expect(low.slice(1).every((line) => /,[01],Yard,/.test(line))).toBe(true);
     expect(low.length - 1).toBe(Array.from({ length: 1_203 }, (_, i) => i).filter((i) => i % 2 === 0 && i % 3 < 2).length);
-  });
+  }, 60_000);
 
   it("refuses paging parameters and unknown filters", async () => {
     const co = await createCompany();
