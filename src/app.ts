@@ -1,5 +1,7 @@
 import { dashboardRouter } from "./dashboard/dashboard.index.tsx";
 import { createApp } from "./lib/create-app.ts";
+import { completeDocument, registerOpenApiComponents } from "./lib/openapi.ts";
+import { registerEventWebhooks } from "./events/openapi-webhooks.ts";
 import { authenticate, authorize } from "./middleware/authenticate.ts";
 import { dispatchEvents } from "./middleware/dispatch-events.ts";
 import { idempotency } from "./middleware/idempotency.ts";
@@ -28,10 +30,15 @@ export const openApiConfig = {
     title: "Inventory Manager API",
     version: "1.0.0",
     description:
-      "Multi-tenant inventory: items, a stock ledger, purchase orders, an audit log and snapshots.",
-    license: { name: "Proprietary" },
+      "Multi-tenant inventory: items, a stock ledger, purchase orders, an audit log, snapshots, events and webhooks, CSV import and export.\n\n" +
+      "Every answer carries `Request-Id`; every authenticated one `Consistency-Token` and (unless authentication failed) the rate-limit headers. " +
+      "A known path called with a method it does not have answers `405 method_not_allowed` with `Allow`; an unknown path `404 not_found`.",
+    license: { name: "Proprietary", url: "https://api.modulus-software.com/license" },
   },
-  servers: [{ url: "https://api.modulus-software.com", description: "Production" }],
+  servers: [
+    { url: "https://api.modulus-software.com", description: "Production" },
+    { url: "http://127.0.0.1:8787", description: "Local development (`npm run dev`)" },
+  ],
 };
 
 export const app = createApp();
@@ -42,12 +49,20 @@ app.route("/", metaRouter);
 // The dashboard (/dashboard): pages for people, signed in with a password; a plain Hono router, so
 // not in the OpenAPI document.
 app.route("/", dashboardRouter);
-app.doc31(OPENAPI_PATH, openApiConfig);
+let document: ReturnType<typeof completeDocument> | undefined;
+/** The OpenAPI document, as GET /v1/openapi.json serves it (built once an isolate). */
+export function openApiDocument() {
+  document ??= completeDocument(app.getOpenAPI31Document(openApiConfig));
+  return document;
+}
+app.get(OPENAPI_PATH, (c) => c.json(openApiDocument()));
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
   scheme: "bearer",
   description: "An API key: `sk_live_…` (deployed) or `sk_test_…` (local development).",
 });
+registerOpenApiComponents(app.openAPIRegistry);
+registerEventWebhooks(app.openAPIRegistry);
 
 // Every other /v1 request: its services, who is calling, their rate limit, what their role allows,
 // then idempotent replays of POSTs; after a change, its events go to the company's webhook endpoints.

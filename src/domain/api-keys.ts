@@ -30,7 +30,7 @@ export const ApiKeySchema = z
     last_used_at: timestamp("2025-01-20T14:22:00.000Z").openapi({
       description: "When the key last authenticated a request, to the minute: written at most once a minute.",
     }),
-    expires_at: timestamp("2026-01-15T00:00:00.000Z").openapi({
+    expires_at: timestamp("2027-12-31T00:00:00.000Z").openapi({
       description: "From this moment on the key is refused; null: it does not expire.",
     }),
     revoked_at: timestamp("2025-02-01T09:00:00.000Z"),
@@ -39,8 +39,12 @@ export const ApiKeySchema = z
 
 /** A new key as answered once, by create and roll: the key and its plaintext `secret`. */
 export const NewApiKeySchema = ApiKeySchema.extend({
+  // The handlers always answer it; the document says null too, for the idempotent replays that
+  // src/middleware/idempotency.ts answers without it.
   secret: z.string().openapi({
-    description: "The key itself. Shown in this answer only, never again: store it now.",
+    type: ["string", "null"],
+    description:
+      "The key itself. Shown in this answer only, never again: store it now. Null in an idempotent replay of this answer (`Idempotent-Replayed: true`): the stored copy never holds it.",
     example: "sk_live_4eC39HqLyjWDarjtT1zdp7dcA1b2C3d4E5f6G7",
   }),
 }).openapi("NewApiKey");

@@ -73,9 +73,11 @@ export const WebhookEndpointSchema = z
 
 /** An endpoint as answered by create and roll_secret: with its signing `secret`. */
 export const NewWebhookEndpointSchema = WebhookEndpointSchema.extend({
+  // The handlers always answer it; the document says null too, for idempotent replays.
   secret: z.string().openapi({
+    type: ["string", "null"],
     description:
-      "The signing secret (`whsec_` + base64 of 32 bytes, the Standard Webhooks format). Shown in this answer only: store it now.",
+      "The signing secret (`whsec_` + base64 of 32 bytes, the Standard Webhooks format). Shown in this answer only: store it now. Null in an idempotent replay of this answer (`Idempotent-Replayed: true`).",
     example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7mZ0ZJb9wHI=",
   }),
 }).openapi("NewWebhookEndpoint");

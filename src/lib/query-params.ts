@@ -43,7 +43,13 @@ export function queryTimestamp(description: string) {
     })
     .transform((value) => new Date(value).toISOString())
     .optional()
-    .openapi({ type: "string", format: "date-time", description, example: "2025-01-15T10:30:00Z" });
+    .openapi({
+      anyOf: [
+        { type: "string", format: "date-time", example: "2025-01-15T10:30:00Z" },
+        { type: "string", format: "date", description: "A date: its 00:00 UTC.", example: "2025-01-15" },
+      ],
+      description,
+    });
 }
 
 /** What a query-string flag takes, in the order a 400 names them. */
@@ -59,5 +65,5 @@ export function queryBoolean(description: string) {
       error: `must be one of ${FLAG_VALUES.map((value) => JSON.stringify(value)).join(", ")}.`,
     })
     .optional()
-    .openapi({ type: "string", enum: FLAG_VALUES, description });
+    .openapi({ type: "boolean", description: `${description} Sent as \`true\` or \`false\` (\`1\` and \`0\` are accepted too).` });
 }

@@ -214,6 +214,7 @@ export async function markRestoreFailed({ db }: Pick<Services, "db">, restoreId:
 export function toRestore(row: SnapshotRestoreRow) {
   return {
     id: row.id,
+    dry_run: false as const,
     snapshot_id: row.snapshotId,
     pre_restore_snapshot_id: row.preRestoreSnapshotId,
     status: row.status,

@@ -16,7 +16,7 @@ export const CreateApiKeyBodySchema = z
       .datetime({ offset: true })
       .refine((value) => Date.parse(value) > nowMs(), "must be in the future.")
       .nullish()
-      .openapi({ description: "ISO 8601 timestamp in the future; omitted or null: never expires.", example: "2026-01-15T00:00:00Z" }),
+      .openapi({ description: "ISO 8601 timestamp in the future; omitted or null: never expires.", example: "2027-12-31T00:00:00Z" }),
   })
   .openapi("CreateApiKey");
 

@@ -88,7 +88,7 @@ export const restoreSnapshot = createAuthenticatedRoute({
     "Takes a `pre_restore` snapshot, verifies the blob's checksum, then makes the live items equal to the snapshot. Small restores finish in the request (200); larger ones continue in the background (202) — follow them with GET /v1/snapshots/{id}/restores/{restore_id}. `?dry_run=true` answers what would change and changes nothing.",
   request: { params: SnapshotIdParamsSchema, query: RestoreQuerySchema },
   responses: {
-    200: json(z.union([RestoreSchema, RestorePreviewSchema]), "The finished restore, or the dry run's preview."),
+    200: json(z.discriminatedUnion("dry_run", [RestoreSchema, RestorePreviewSchema]), "The finished restore, or the dry run's preview."),
     202: json(RestoreSchema, "The restore, still running."),
   },
   errors: ["plan_limit_exceeded", "invalid_state", "service_unavailable"],

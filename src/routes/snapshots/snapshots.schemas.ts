@@ -41,6 +41,7 @@ export const RestoreQuerySchema = z.strictObject({
 export const RestoreSchema = z
   .object({
     id: z.string().openapi({ example: "rst_2Bc4De6Fg8Hi1Jk3Lm5No7Pq" }),
+    dry_run: z.literal(false).openapi({ description: "Always false for a restore: tells it from a dry run's preview." }),
     snapshot_id: z.string(),
     pre_restore_snapshot_id: z.string().nullable(),
     status: z.enum(RESTORE_STATUSES),

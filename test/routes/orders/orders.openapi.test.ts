@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ERROR_REF, expectDocumentedOperation, openApiDocument } from "../../helpers/openapi.ts";
+import { documentedCodes, expectDocumentedOperation, openApiDocument } from "../../helpers/openapi.ts";
 
 const ORDER_OPERATIONS = [
   ["get", "/v1/orders", "listOrders", "200"],
@@ -35,7 +35,7 @@ describe("the OpenAPI document covers purchase orders", () => {
     ] as const) {
       const conflict = doc.paths[path][method].responses["409"];
       expect(conflict.description).toContain("invalid_state");
-      expect(conflict.content["application/json"].schema).toEqual({ $ref: ERROR_REF });
+      expect(documentedCodes(doc.paths[path][method], "409")).toContain("invalid_state");
     }
   });
 
@@ -67,7 +67,7 @@ describe("the OpenAPI document covers purchase orders", () => {
   });
 
   it("documents the list filters", () => {
-    const params = doc.paths["/v1/orders"].get.parameters.map((p: any) => `${p.in}:${p.name}`);
+    const params = doc.paths["/v1/orders"].get.parameters.filter((p: any) => !p.$ref).map((p: any) => `${p.in}:${p.name}`);
     expect(params.sort()).toEqual(
       ["query:item_id", "query:limit", "query:offset", "query:starting_after", "query:ending_before", "query:status", "query:supplier"].sort(),
     );

@@ -92,6 +92,7 @@ describe("restoring a snapshot", () => {
     const restore = await restoreSnapshot(api, snapshot.id);
     expect(restore).toEqual({
       id: expect.stringMatching(RESTORE_ID),
+      dry_run: false,
       snapshot_id: snapshot.id,
       pre_restore_snapshot_id: expect.stringMatching(/^snap_/),
       status: "complete",

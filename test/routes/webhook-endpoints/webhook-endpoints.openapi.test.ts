@@ -41,7 +41,7 @@ describe("the OpenAPI document", () => {
     );
     expect(doc.components.schemas.NewWebhookEndpoint.allOf).toEqual([
       ref("WebhookEndpoint"),
-      expect.objectContaining({ properties: { secret: expect.objectContaining({ type: "string" }) }, required: ["secret"] }),
+      expect.objectContaining({ properties: { secret: expect.objectContaining({ type: ["string", "null"] }) }, required: ["secret"] }),
     ]);
   });
 
