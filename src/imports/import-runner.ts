@@ -5,8 +5,13 @@ import { createServices, type Services } from "../services/index.ts";
 import { countingD1 } from "./count-d1.ts";
 import { markImportFailed, runImportStep } from "./run-import.ts";
 
-/** Work done per step; a step also stays well inside blockConcurrencyWhile's 30 s. */
-const STEP_MS = 10_000;
+/**
+ * Work done per step (well inside blockConcurrencyWhile's 30 s), and the pause before the next.
+ * Short steps with a pause between them let the local runtime answer other requests (a client
+ * following the progress): under `wrangler dev` the Worker's requests wait while a step runs.
+ */
+const STEP_MS = 3_000;
+const PAUSE_MS = 50;
 const MAX_FAILURES = 5;
 /** Files up to this many rows are imported within the request (201); larger ones answer 202 at once. */
 export const INLINE_ROWS = 1_000;
@@ -53,7 +58,7 @@ export class ImportRunner extends DurableObject<Env> {
           ms: Date.now() - started,
         }),
       );
-      if (row.status !== "complete" && row.status !== "failed") await this.ctx.storage.setAlarm(Date.now());
+      if (row.status !== "complete" && row.status !== "failed") await this.ctx.storage.setAlarm(Date.now() + PAUSE_MS);
       this.ctx.storage.kv.put("failures", 0);
       return row;
     } catch (error) {
