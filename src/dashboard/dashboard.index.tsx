@@ -15,6 +15,7 @@ import { authRoutes } from "./auth.routes.tsx";
 import { allow } from "./guards.tsx";
 import { ErrorPage } from "./pages/errors.tsx";
 import { HomePage } from "./pages/home.tsx";
+import { inventoryRoutes } from "./inventory.routes.tsx";
 import { DASHBOARD_PATH } from "./paths.ts";
 import { page } from "./render.ts";
 import { isSameOrigin, needsSameOrigin, securityHeaders } from "./security.ts";
@@ -65,6 +66,7 @@ dashboardRouter.route("/", authRoutes);
 // Every other page needs a session with a chosen company.
 dashboardRouter.use("*", requireSession({ needsCompany: true }));
 dashboardRouter.route("/", homeRoutes);
+dashboardRouter.route("/", inventoryRoutes);
 dashboardRouter.route("/", settingsRoutes);
 
 dashboardRouter.all("*", (c) =>

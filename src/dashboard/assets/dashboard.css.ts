@@ -89,6 +89,29 @@ input[readonly] { background: #f3f4f6; }
 .button-small { padding: .3rem .65rem; min-height: 2rem; font-size: .85rem; }
 td.actions select { width: auto; min-height: 2rem; padding: .25rem .4rem; font-size: .85rem; }
 
+/* Lists: numbers, low stock, paging */
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.row-low td { background: #fffaf0; }
+tr.row-low td:first-child { box-shadow: inset 3px 0 0 #d97706; }
+.badge-large { font-size: .9rem; padding: .25rem .75rem; }
+.stat-low { border-color: #f0c27a; background: var(--warn-soft); }
+.stat-low .stat-value { color: var(--warn); }
+.stat-text { font-size: 1.15rem; overflow-wrap: anywhere; }
+.pager { display: flex; justify-content: space-between; align-items: center; gap: 1rem; margin-top: 1rem; }
+form[role="search"] { align-items: end; }
+
+/* The stock chart (inline SVG) */
+.chart { margin: 0; }
+.chart-svg { width: 100%; height: auto; display: block; }
+.chart-grid line { stroke: #e5e7eb; stroke-width: 1; }
+.chart-grid text, .chart-axis { fill: #555e69; font-size: 11px; }
+.chart-reorder line { stroke: #b45309; stroke-width: 1.5; stroke-dasharray: 5 4; }
+.chart-reorder text { fill: #8a4b00; font-size: 11px; }
+.chart-line { fill: none; stroke: var(--accent); stroke-width: 2; }
+.chart-point { fill: #fff; stroke: var(--accent); stroke-width: 2; }
+.chart-point.is-active { fill: var(--accent); }
+.chart-readout { color: var(--muted); font-size: .875rem; margin-top: .5rem; min-height: 1.5em; }
+
 /* Notices and the shown-once secret */
 .notice { border-radius: var(--radius); padding: .85rem 1rem; margin-bottom: 1.25rem; border: 1px solid; }
 .notice p { margin: .25rem 0 0; }

@@ -1,5 +1,6 @@
 // The dashboard's only script, bundled as a string: every page works without it. It adds a copy
-// button to shown-once secrets (`data-copy` names the input to copy).
+// button to shown-once secrets (`data-copy` names the input to copy), and the stock chart's hover
+// read-out (the point nearest the pointer, its time, movement and level, under the chart).
 export const js = String.raw`
 document.addEventListener("click", async function (event) {
   var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
@@ -16,4 +17,31 @@ document.addEventListener("click", async function (event) {
   }
 });
 document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+
+document.querySelectorAll("[data-chart]").forEach(function (chart) {
+  var svg = chart.querySelector("svg");
+  var readout = chart.querySelector("[data-chart-readout]");
+  var points = Array.prototype.slice.call(chart.querySelectorAll("circle[data-label]"));
+  if (!svg || !readout || points.length === 0) return;
+  var summary = readout.textContent;
+  var active = null;
+  function show(point) {
+    if (active) active.classList.remove("is-active");
+    active = point;
+    if (point) point.classList.add("is-active");
+    readout.textContent = point ? point.getAttribute("data-label") : summary;
+  }
+  svg.addEventListener("pointermove", function (event) {
+    var box = svg.getBoundingClientRect();
+    var x = ((event.clientX - box.left) / box.width) * svg.viewBox.baseVal.width;
+    var nearest = null;
+    var best = Infinity;
+    points.forEach(function (point) {
+      var distance = Math.abs(point.cx.baseVal.value - x);
+      if (distance < best) { best = distance; nearest = point; }
+    });
+    show(nearest);
+  });
+  svg.addEventListener("pointerleave", function () { show(null); });
+});
 `;
