@@ -16,6 +16,7 @@ import { allow } from "./guards.tsx";
 import { ErrorPage } from "./pages/errors.tsx";
 import { HomePage } from "./pages/home.tsx";
 import { inventoryRoutes } from "./inventory.routes.tsx";
+import { ordersRoutes } from "./orders.routes.tsx";
 import { DASHBOARD_PATH } from "./paths.ts";
 import { page } from "./render.ts";
 import { isSameOrigin, needsSameOrigin, securityHeaders } from "./security.ts";
@@ -67,6 +68,7 @@ dashboardRouter.route("/", authRoutes);
 dashboardRouter.use("*", requireSession({ needsCompany: true }));
 dashboardRouter.route("/", homeRoutes);
 dashboardRouter.route("/", inventoryRoutes);
+dashboardRouter.route("/", ordersRoutes);
 dashboardRouter.route("/", settingsRoutes);
 
 dashboardRouter.all("*", (c) =>

@@ -99,6 +99,12 @@ tr.row-low td:first-child { box-shadow: inset 3px 0 0 #d97706; }
 .stat-text { font-size: 1.15rem; overflow-wrap: anywhere; }
 .pager { display: flex; justify-content: space-between; align-items: center; gap: 1rem; margin-top: 1rem; }
 form[role="search"] { align-items: end; }
+form.stack-wide { max-width: 820px; }
+fieldset.lines { border: 1px solid var(--line); border-radius: var(--radius); padding: .75rem 1rem 1rem; margin: 0; display: grid; gap: .75rem; }
+fieldset.lines legend { font-weight: 600; padding: 0 .35rem; }
+.actions-row { margin-top: 1rem; }
+.actions-row form { margin: 0; }
+input.input-small { width: 8rem; min-height: 2rem; padding: .3rem .5rem; }
 
 /* The stock chart (inline SVG) */
 .chart { margin: 0; }
