@@ -17,6 +17,7 @@ import { ErrorPage } from "./pages/errors.tsx";
 import { HomePage } from "./pages/home.tsx";
 import { inventoryRoutes } from "./inventory.routes.tsx";
 import { ordersRoutes } from "./orders.routes.tsx";
+import { auditLogRoutes } from "./audit-log.routes.tsx";
 import { DASHBOARD_PATH } from "./paths.ts";
 import { page } from "./render.ts";
 import { isSameOrigin, needsSameOrigin, securityHeaders } from "./security.ts";
@@ -69,6 +70,7 @@ dashboardRouter.use("*", requireSession({ needsCompany: true }));
 dashboardRouter.route("/", homeRoutes);
 dashboardRouter.route("/", inventoryRoutes);
 dashboardRouter.route("/", ordersRoutes);
+dashboardRouter.route("/", auditLogRoutes);
 dashboardRouter.route("/", settingsRoutes);
 
 dashboardRouter.all("*", (c) =>

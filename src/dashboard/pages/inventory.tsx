@@ -319,6 +319,7 @@ export function ItemPage(props: {
       </section>
       <section class="card" aria-labelledby="audit-title">
         <h2 id="audit-title">Audit trail</h2>
+        <p class="hint">The latest 20 entries. <a href={`${DASHBOARD_PATH}/audit-log?item_id=${item.id}`}>All of this item's entries in the audit log</a></p>
         {props.audit.length === 0 ? (
           <p class="muted">No entries within your plan's retention.</p>
         ) : (
