@@ -1,9 +1,11 @@
 // Smoke test as a new user would do it: start `npm run dev`, provision a key with the CLI, and
-// exercise the items API over real HTTP.
+// exercise the items API over real HTTP; then every operation of the OpenAPI document through
+// Prism's validating proxy (.ci/prism-traffic.ts): any difference from the document fails.
 import { execFile, spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { promisify } from "node:util";
+import { trafficThroughPrism } from "./prism-traffic.ts";
 
 /** A port the system picks as free now, so that no particular port needs to be free. */
 function freePort(): Promise<string> {
@@ -156,6 +158,11 @@ try {
   assert.deepEqual([invalid.status, invalid.body.error.field], [400, "name"]);
   assert.equal((await request("GET", "/v1/items", "sk_test_nope")).body.error.code, "invalid_api_key");
   assert.equal((await fetch(`${base}/__scheduled?cron=0+3+*+*+*`)).status, 200);
+  // A known path with a method it does not have: 405 with Allow (no operation of the document).
+  const wrongMethod = await fetch(`${base}/v1/items`, { method: "PUT", headers: { Authorization: `Bearer ${key}` } });
+  assert.deepEqual([wrongMethod.status, wrongMethod.headers.get("Allow"), ((await wrongMethod.json()) as any).error.code], [405, "GET, POST", "method_not_allowed"]);
+
+  await trafficThroughPrism(base, key);
   console.log("\nsmoke test passed");
 } finally {
   stop();

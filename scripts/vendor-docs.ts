@@ -1,7 +1,7 @@
 // Writes the reference page's script (Scalar's standalone bundle, from the exactly pinned
 // devDependency @scalar/api-reference) into src/routes/meta/assets/scalar.js.ts as a string, so
 // that the Worker serves GET /docs entirely by itself (no CDN). Run after changing the version:
-// `node scripts/vendor-docs.ts`; test/routes/meta/docs.test.ts fails while the two differ.
+// `node scripts/vendor-docs.ts`; .ci/run fails while the committed file differs from what this writes.
 import { readFileSync, writeFileSync } from "node:fs";
 
 const root = "node_modules/@scalar/api-reference";
