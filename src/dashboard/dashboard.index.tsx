@@ -18,6 +18,7 @@ import { HomePage } from "./pages/home.tsx";
 import { inventoryRoutes } from "./inventory.routes.tsx";
 import { ordersRoutes } from "./orders.routes.tsx";
 import { auditLogRoutes } from "./audit-log.routes.tsx";
+import { snapshotsRoutes } from "./snapshots.routes.tsx";
 import { DASHBOARD_PATH } from "./paths.ts";
 import { page } from "./render.ts";
 import { isSameOrigin, needsSameOrigin, securityHeaders } from "./security.ts";
@@ -71,6 +72,7 @@ dashboardRouter.route("/", homeRoutes);
 dashboardRouter.route("/", inventoryRoutes);
 dashboardRouter.route("/", ordersRoutes);
 dashboardRouter.route("/", auditLogRoutes);
+dashboardRouter.route("/", snapshotsRoutes);
 dashboardRouter.route("/", settingsRoutes);
 
 dashboardRouter.all("*", (c) =>

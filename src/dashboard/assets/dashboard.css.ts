@@ -104,6 +104,7 @@ fieldset.lines { border: 1px solid var(--line); border-radius: var(--radius); pa
 fieldset.lines legend { font-weight: 600; padding: 0 .35rem; }
 .actions-row { margin-top: 1rem; }
 .actions-row form { margin: 0; }
+.wrap-any { overflow-wrap: anywhere; }
 td.wrap { min-width: 16rem; overflow-wrap: anywhere; }
 input.input-small { width: 8rem; min-height: 2rem; padding: .3rem .5rem; }
 

@@ -1,6 +1,7 @@
 // The dashboard's only script, bundled as a string: every page works without it. It adds a copy
 // button to shown-once secrets (`data-copy` names the input to copy), and the stock chart's hover
-// read-out (the point nearest the pointer, its time, movement and level, under the chart).
+// read-out (the point nearest the pointer, its time, movement and level, under the chart), and
+// a running restore's live progress (the page polled every second, its progress card swapped in).
 export const js = String.raw`
 document.addEventListener("click", async function (event) {
   var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
@@ -44,4 +45,21 @@ document.querySelectorAll("[data-chart]").forEach(function (chart) {
   });
   svg.addEventListener("pointerleave", function () { show(null); });
 });
+
+(function pollRestore() {
+  var card = document.querySelector("[data-restore-progress]");
+  if (!card || card.getAttribute("data-done") === "true") return;
+  setTimeout(async function () {
+    try {
+      var response = await fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      var next = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-restore-progress]");
+      if (!next) return;
+      card.replaceWith(document.importNode(next, true));
+      pollRestore();
+    } catch (error) {
+      // The reload link stays.
+    }
+  }, 1000);
+})();
 `;
