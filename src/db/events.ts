@@ -35,7 +35,7 @@ export function rawRow<T extends Table>(table: T, row: T["$inferSelect"]): Recor
  * The company's next sequence number: one more than its newest event, or than the counter the
  * daily job leaves when it deletes old events (so numbering never restarts).
  */
-function nextSequence(companyId: string | Placeholder): SQL {
+export function nextSequence(companyId: string | Placeholder): SQL {
   return sql`max(
     COALESCE((SELECT MAX(sequence) FROM ${events} WHERE company_id = ${companyId}), 0),
     COALESCE((SELECT last_sequence FROM ${eventCounters} WHERE company_id = ${companyId}), 0)) + 1`;

@@ -1,17 +1,18 @@
 // Reads and statements for setting items to given states in bulk (run in chunks by
 // src/items/apply-items.ts): the rows of a chunk's ids, what the ledgers of purged items add up
-// to, and the statements that create an item, update it or bring it back from the trash, with its
-// ledger row and its audit entry.
+// to, and the statements that create items (a chunk's together), update one or bring it back from
+// the trash, with their ledger rows, audit entries and events.
 import { and, eq, inArray, sql, sum, type SQLWrapper } from "drizzle-orm";
-import type { CurrentItem, ItemAction, ItemPlan, ItemTarget } from "../domain/item-plan.ts";
-import { EDITABLE, toItem, type ItemChanges, type NewItem, type PublicItem } from "../domain/items.ts";
+import { foldCaseOrNull } from "../lib/case-fold.ts";
+import type { CurrentItem, ItemAction, ItemTarget } from "../domain/item-plan.ts";
+import { EDITABLE, toItem, type ItemChanges, type NewItem } from "../domain/items.ts";
 import { newId } from "../lib/ids.ts";
-import { auditEntry, auditItemChange, type Actor, type AuditInput } from "./audit.ts";
+import { auditItemChange, type Actor, type AuditInput } from "./audit.ts";
 import type { Database } from "./client.ts";
-import { itemEvent, transactionCreatedEvent } from "./events.ts";
+import { itemEvent, nextSequence, rowJson, transactionCreatedEvent } from "./events.ts";
 import { itemUpdateEvents, locationColumns } from "./items.ts";
-import { items, transactions, type ItemRow, type TransactionType } from "./schema.ts";
-import { ledgerInsert, movementStatements, quantityFromLedger } from "./transactions.ts";
+import { auditLog, events, items, transactions, type ItemRow, type TransactionType } from "./schema.ts";
+import { ledgerInsert, quantityFromLedger } from "./transactions.ts";
 
 /** Ids looked up per statement: D1 allows 100 bound parameters (the company id and 90 ids). */
 export const IDS_PER_STATEMENT = 90;
@@ -76,63 +77,6 @@ function movementTo(itemId: string, level: number, record: ItemChangeRecord) {
 }
 
 /**
- * Creating an item (`item.id`: a new id, or a purged item's). Its row starts at `balance`, what
- * its ledger already adds up to (0 for a new item; a purged item's ledger is kept), and a
- * difference to `item.quantity` is a ledger row of `record.movementType`, so that quantity ==
- * sum(quantity_change). The audit entry holds the whole item. Answers the statements and the item.
- */
-export function createItemStatements(
-  db: Database,
-  actor: Actor,
-  item: NewItem & { id: string; created_at?: string },
-  record: ItemChangeRecord,
-  now: string,
-  balance = 0,
-): { statements: SQLWrapper[]; created: PublicItem } {
-  const transactionId = item.quantity !== balance ? newId("txn") : null;
-  const created = toItem({
-    id: item.id,
-    name: item.name,
-    sku: item.sku,
-    quantity: item.quantity,
-    location: item.location ?? null,
-    barcode: item.barcode ?? null,
-    reorderPoint: item.reorder_point ?? null,
-    createdAt: item.created_at ?? now,
-    updatedAt: now,
-  });
-  const statements = [
-    db.insert(items).values({
-      id: item.id,
-      companyId: actor.companyId,
-      name: created.name,
-      sku: created.sku,
-      ...locationColumns(created.location),
-      barcode: created.barcode,
-      reorderPoint: created.reorder_point,
-      quantity: balance,
-      createdAt: created.created_at,
-      updatedAt: now,
-    }),
-    ...(transactionId
-      ? movementStatements(db, actor, movementTo(item.id, item.quantity, record), transactionId, now, { audit: false, events: "none" })
-      : []),
-    auditEntry(db, actor, {
-      action: record.auditActions.create,
-      resourceType: "item",
-      resourceId: item.id,
-      itemId: item.id,
-      changes: created,
-      transactionId,
-      createdAt: now,
-    }),
-    itemEvent(actor, "item.created", item.id, now),
-    ...(transactionId ? [transactionCreatedEvent(actor, transactionId, now)] : []),
-  ];
-  return { statements, created };
-}
-
-/**
  * Setting an existing item (live, or trashed: it comes back) to `target`, as read at
  * `current.version`: the batch fails if it changed since. A quantity difference is a ledger row
  * of `record.movementType`. The audit entry holds `changes` (what differs) for a live item, the
@@ -186,20 +130,95 @@ export function changeItemStatements(
   return statements;
 }
 
+/** An item to create in bulk: the target (with its id) and what its ledger already adds up to. */
+export interface NewItemState {
+  item: NewItem & { id: string; created_at?: string };
+  balance: number;
+}
+
 /**
- * The statements that carry out `plan` for one target: `current` is its row as read (none: it is
- * created, under its own id if it has one, at `balance`, what its ledger adds up to).
+ * Creating many items at once, set-based: five statements for the whole chunk however many items
+ * it creates (one statement an item and each of its rows would be five hundred for a chunk of 90),
+ * reading the chunk from one JSON parameter (D1 allows 100 bound parameters a statement). Each item
+ * is inserted with its quantity, and a difference to `balance` (what its ledger already adds up
+ * to: 0, or a purged item's) is its ledger row of `record.movementType`, so quantity ==
+ * sum(quantity_change) as always; then the `create` audit entries holding the whole item, and the
+ * events: every item's item.created, then every ledger row's transaction.created. The same
+ * records, row for row, as `createItemStatements` writes for one item.
  */
-export function itemStateStatements(
-  db: Database,
-  actor: Actor,
-  change: { target: ItemTarget; current: ItemRow | undefined; plan: ItemPlan; balance: number },
-  record: ItemChangeRecord,
-  now: string,
-): SQLWrapper[] {
-  const { target, current, plan, balance } = change;
-  if (current) return changeItemStatements(db, actor, current, target, plan.changes, record, now);
+export function createItemsStatements(actor: Actor, creates: NewItemState[], record: ItemChangeRecord, now: string): SQLWrapper[] {
+  if (creates.length === 0) return [];
+  const rows = creates.map(({ item, balance }) => {
+    const created = toItem({
+      id: item.id,
+      name: item.name,
+      sku: item.sku,
+      quantity: item.quantity,
+      location: item.location ?? null,
+      barcode: item.barcode ?? null,
+      reorderPoint: item.reorder_point ?? null,
+      createdAt: item.created_at ?? now,
+      updatedAt: now,
+    });
+    const ledger = item.quantity !== balance;
+    return {
+      ...created,
+      location_key: foldCaseOrNull(created.location),
+      balance,
+      change: item.quantity - balance,
+      txn: ledger ? newId("txn") : null,
+      audit: newId("evt"),
+      item_event: newId("event"),
+      txn_event: ledger ? newId("event") : null,
+      changes: created,
+    };
+  });
+  const json = JSON.stringify(rows);
+  const field = (name: string) => sql.raw(`j.value ->> '${name}'`);
+  const fromRows = sql`FROM json_each(${json}) j`;
+  const sequence = sql`${nextSequence(actor.companyId)} - 1 + ROW_NUMBER() OVER (ORDER BY j.key)`;
+  return [
+    sql`
+      INSERT INTO ${items} (id, company_id, name, sku, quantity, location, location_key, barcode, reorder_point,
+                            version, created_at, updated_at)
+      SELECT ${field("id")}, ${actor.companyId}, ${field("name")}, ${field("sku")}, ${field("quantity")},
+             ${field("location")}, ${field("location_key")}, ${field("barcode")}, ${field("reorder_point")},
+             0, ${field("created_at")}, ${now}
+      ${fromRows} ORDER BY j.key`,
+    sql`
+      INSERT INTO ${transactions} (id, company_id, item_id, type, quantity_change, quantity_before, quantity_after,
+                                   reason, note, reference, order_id, user_id, created_at)
+      SELECT ${field("txn")}, ${actor.companyId}, ${field("id")}, ${record.movementType}, ${field("change")},
+             ${field("balance")}, ${field("quantity")}, ${record.reason ?? null}, NULL, ${record.reference ?? null},
+             NULL, ${actor.userId}, ${now}
+      ${fromRows} WHERE ${field("txn")} IS NOT NULL ORDER BY j.key`,
+    sql`
+      INSERT INTO ${auditLog} (id, company_id, action, resource_type, resource_id, item_id, user_id, api_key_id,
+                               changes, transaction_id, request_id, created_at)
+      SELECT ${field("audit")}, ${actor.companyId}, ${record.auditActions.create}, 'item', ${field("id")}, ${field("id")},
+             ${actor.userId}, ${actor.apiKeyId}, j.value -> 'changes', ${field("txn")}, ${actor.requestId}, ${now}
+      ${fromRows} ORDER BY j.key`,
+    sql`
+      INSERT INTO ${events} (id, company_id, sequence, type, object_type, object, previous_attributes, request_id,
+                             user_id, api_key_id, created_at)
+      SELECT ${field("item_event")}, ${actor.companyId}, ${sequence}, 'item.created', 'item', ${rowJson(items, "i")}, NULL,
+             ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${now}
+      ${fromRows} JOIN ${items} i ON i.id = ${field("id")} AND i.company_id = ${actor.companyId}`,
+    sql`
+      INSERT INTO ${events} (id, company_id, sequence, type, object_type, object, previous_attributes, request_id,
+                             user_id, api_key_id, created_at)
+      SELECT ${field("txn_event")}, ${actor.companyId}, ${sequence}, 'transaction.created', 'transaction',
+             ${rowJson(transactions, "t")}, NULL, ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${now}
+      ${fromRows} JOIN ${transactions} t ON t.id = ${field("txn")} AND t.company_id = ${actor.companyId}
+      WHERE ${field("txn")} IS NOT NULL`,
+  ];
+}
+
+/** A target that no item has (a new one, or a purged item's id) as the item to create, at `balance`. */
+export function newItemState(target: ItemTarget, balance: number): NewItemState {
   if (target.name === undefined || target.sku === undefined) throw new Error("An item is created with a name and a SKU.");
-  const item = { ...target, id: target.id ?? newId("item"), name: target.name, sku: target.sku, quantity: target.quantity ?? 0 };
-  return createItemStatements(db, actor, item, record, now, balance).statements;
+  return {
+    item: { ...target, id: target.id ?? newId("item"), name: target.name, sku: target.sku, quantity: target.quantity ?? 0 },
+    balance,
+  };
 }

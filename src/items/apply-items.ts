@@ -7,12 +7,15 @@ import type { Actor } from "../db/audit.ts";
 import { isConstraintFailure } from "../db/batch-guard.ts";
 import type { Database } from "../db/client.ts";
 import {
+  changeItemStatements,
+  createItemsStatements,
   currentItem,
   IDS_PER_STATEMENT,
   itemRowsByIds,
-  itemStateStatements,
   ledgerBalances,
+  newItemState,
   type ItemChangeRecord,
+  type NewItemState,
 } from "../db/item-states.ts";
 import { conflictFrom } from "../db/items.ts";
 import { planItem, type ItemAction, type ItemTarget } from "../domain/item-plan.ts";
@@ -59,6 +62,7 @@ export async function applyItemChunk(
     const now = nowIso();
     const counts: ApplyCounts = { update: 0, restore: 0, create: 0, quantityChanges: 0 };
     const statements: SQLWrapper[] = [];
+    const creates: NewItemState[] = [];
     for (const target of targets) {
       const current = target.id === undefined ? undefined : rows.get(target.id);
       const plan = planItem(target, current && currentItem(current));
@@ -69,8 +73,11 @@ export async function applyItemChunk(
         ? target.quantity !== undefined && target.quantity !== current.quantity
         : (target.quantity ?? 0) !== balance;
       if (quantityChanges) counts.quantityChanges += 1;
-      statements.push(...itemStateStatements(db, actor, { target, current, plan, balance }, record, now));
+      if (current) statements.push(...changeItemStatements(db, actor, current, target, plan.changes, record, now));
+      else creates.push(newItemState(target, balance));
     }
+    // The chunk's new items together, after the changes (which may free a SKU a new item takes).
+    statements.push(...createItemsStatements(actor, creates, record, now));
     try {
       await commit(statements, counts);
       return counts;
