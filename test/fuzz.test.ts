@@ -42,8 +42,8 @@ import { deliveriesQueue } from "../src/webhooks/queue.ts";
 // Strict about the document: a status an operation does not declare, or an error code its status
 // does not list in its `code` enum, fails the property.
 //
-// Left out on purpose: POST /v1/snapshots and POST /v1/api_keys/{id}/roll answer 400 invalid_json to an empty body
-// sent with a JSON Content-Type, where their body is optional.
+// Left out on purpose: POST /v1/snapshots and POST /v1/api_keys/{id}/roll answer 400
+// invalid_json to an empty body sent with a JSON Content-Type, where their body is optional.
 
 const REQUEST_ID = /^req_[0-9A-Za-z]{20,}$/;
 const MIB = 1024 * 1024;
