@@ -19,6 +19,8 @@ import { inventoryRoutes } from "./inventory.routes.tsx";
 import { ordersRoutes } from "./orders.routes.tsx";
 import { auditLogRoutes } from "./audit-log.routes.tsx";
 import { snapshotsRoutes } from "./snapshots.routes.tsx";
+import { importsRoutes } from "./imports.routes.tsx";
+import { IMPORTS_PATH, MAX_DASHBOARD_UPLOAD_BYTES } from "./pages/imports.tsx";
 import { DASHBOARD_PATH } from "./paths.ts";
 import { page } from "./render.ts";
 import { isSameOrigin, needsSameOrigin, securityHeaders } from "./security.ts";
@@ -46,12 +48,16 @@ export const dashboardRouter = new Hono<DashboardEnv>().basePath(DASHBOARD_PATH)
 dashboardRouter.use("*", securityHeaders);
 dashboardRouter.get("/assets/:file", (c) => serveAsset(c, c.req.param("file")) ?? c.text("Not found", 404));
 dashboardRouter.use("*", dashboardServices);
-dashboardRouter.use(
-  "*",
+const formLimit = (maxSize: number) =>
   bodyLimit({
-    maxSize: MAX_FORM_BYTES,
+    maxSize,
     onError: (c) => page(c, <ErrorPage title="Too much data" message="The form sent more than a form of this dashboard can hold." />, 413),
-  }),
+  });
+const limitForms = formLimit(MAX_FORM_BYTES);
+// The one form that sends a file: an import's CSV (read whole, so at most 10 MiB here).
+const limitUploads = formLimit(MAX_DASHBOARD_UPLOAD_BYTES + MAX_FORM_BYTES);
+dashboardRouter.use("*", (c, next) =>
+  c.req.method === "POST" && c.req.path === IMPORTS_PATH ? limitUploads(c, next) : limitForms(c, next),
 );
 dashboardRouter.use("*", async (c, next) => {
   if (needsSameOrigin(c.req.method) && !isSameOrigin(c.req.raw)) {
@@ -73,6 +79,7 @@ dashboardRouter.route("/", inventoryRoutes);
 dashboardRouter.route("/", ordersRoutes);
 dashboardRouter.route("/", auditLogRoutes);
 dashboardRouter.route("/", snapshotsRoutes);
+dashboardRouter.route("/", importsRoutes);
 dashboardRouter.route("/", settingsRoutes);
 
 dashboardRouter.all("*", (c) =>

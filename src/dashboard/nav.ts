@@ -16,6 +16,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: `${DASHBOARD_PATH}/orders`, label: "Purchase orders", section: "main", api: ["GET", "/v1/orders"] },
   { href: `${DASHBOARD_PATH}/audit-log`, label: "Audit log", section: "main", api: ["GET", "/v1/audit_log"] },
   { href: `${DASHBOARD_PATH}/snapshots`, label: "Snapshots", section: "main", api: ["GET", "/v1/snapshots"] },
+  { href: `${DASHBOARD_PATH}/imports`, label: "Imports", section: "main", api: ["GET", "/v1/imports"] },
   { href: `${DASHBOARD_PATH}/settings/api-keys`, label: "API Keys", section: "settings", api: ["GET", "/v1/api_keys"] },
   { href: `${DASHBOARD_PATH}/settings/users`, label: "Users", section: "settings", api: ["GET", "/v1/users"] },
   { href: `${DASHBOARD_PATH}/settings/plan`, label: "Plan", section: "settings", api: ["GET", "/v1/items"] },

@@ -15,6 +15,7 @@ export const dashboardServices = createMiddleware<DashboardEnv>(async (c, next) 
   c.set("blobs", services.blobs);
   c.set("limiter", services.limiter);
   c.set("restorers", services.restorers);
+  c.set("importers", services.importers);
   c.set("keyMode", services.keyMode);
   await next();
 });

@@ -1,7 +1,8 @@
 // The dashboard's only script, bundled as a string: every page works without it. It adds a copy
 // button to shown-once secrets (`data-copy` names the input to copy), and the stock chart's hover
 // read-out (the point nearest the pointer, its time, movement and level, under the chart), and
-// a running restore's live progress (the page polled every second, its progress card swapped in).
+// a running restore's or import's live progress (the page polled every second, its progress card
+// swapped in).
 export const js = String.raw`
 document.addEventListener("click", async function (event) {
   var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
@@ -47,13 +48,13 @@ document.querySelectorAll("[data-chart]").forEach(function (chart) {
 });
 
 (function pollRestore() {
-  var card = document.querySelector("[data-restore-progress]");
+  var card = document.querySelector("[data-restore-progress], [data-progress]");
   if (!card || card.getAttribute("data-done") === "true") return;
   setTimeout(async function () {
     try {
       var response = await fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
       if (!response.ok) return;
-      var next = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-restore-progress]");
+      var next = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-restore-progress], [data-progress]");
       if (!next) return;
       card.replaceWith(document.importNode(next, true));
       pollRestore();
