@@ -1,8 +1,10 @@
 // Browser test of the dashboard in a real Chromium (Debian's, driven by playwright-core), as a
 // person does it: start `npm run dev`, provision a company, set the admin's password from the
 // provision link, sign in, create an API key, copy it, call the API with it (200), revoke it in
-// the dashboard, call again (401), invite a user, look at the plan, sign out and find every page
-// closed. axe-core checks every page (no serious or critical violations); any CSP violation
+// the dashboard, call again (401), invite a user, look at the plan; create an item, see a field
+// error on a bad quantity, issue below the reorder point and see the item marked low (and the
+// chart's hover); create, submit and receive a purchase order; the audit log; take a snapshot, run
+// its dry run and a restore with its progress; import a CSV; add a webhook endpoint; sign out and find every page closed. axe-core checks every page (no serious or critical violations); any CSP violation
 // fails the test; screenshots of the main pages go to docs/screenshots/.
 import { execFile, spawn } from "node:child_process";
 import assert from "node:assert/strict";
@@ -195,6 +197,126 @@ try {
   await checkAccessibility(page, "plan");
   await shoot(page, "plan");
 
+  // Inventory: create an item, a field error on a bad quantity (typed value kept), an issue below
+  // the reorder point marks it low; the chart's hover read-out.
+  const mainNav = page.getByRole("navigation", { name: "Dashboard" });
+  await mainNav.getByRole("link", { name: "Inventory" }).click();
+  await page.getByRole("heading", { name: "Inventory", level: 1 }).waitFor();
+  await page.getByRole("link", { name: "New item" }).click();
+  await page.getByLabel("Name").fill("Bench vise");
+  await page.getByLabel("SKU").fill("BV-100");
+  await page.getByLabel("Quantity", { exact: true }).fill("12");
+  await page.getByLabel("Location").fill("Aisle 3");
+  await page.getByLabel("Reorder point").fill("5");
+  await checkAccessibility(page, "new item");
+  await page.getByRole("button", { name: "Create item" }).click();
+  await page.getByText("The item is created.").waitFor();
+  const itemUrl = page.url().replace(/\?.*$/, "");
+  await page.getByLabel("Action", { exact: true }).selectOption("issue");
+  await page.getByLabel("Quantity", { exact: true }).fill("three");
+  await page.getByRole("button", { name: "Record" }).click();
+  await page.getByText("Quantity must be a whole number, such as 12.").waitFor();
+  assert.equal(await page.getByLabel("Quantity", { exact: true }).inputValue(), "three", "the typed quantity is kept");
+  await checkAccessibility(page, "item with a field error");
+  await page.getByLabel("Quantity", { exact: true }).fill("9");
+  await page.getByRole("button", { name: "Record" }).click();
+  await page.getByText("The stock movement is recorded.").waitFor();
+  await page.getByText("Below the reorder point of 5").waitFor();
+  assert.equal(await page.locator("#item-quantity").textContent(), "3");
+  assert.equal(await page.locator(".badge-large", { hasText: "Low stock" }).count(), 1, "the item is marked low");
+  const chart = page.locator(".chart-svg");
+  const box = (await chart.boundingBox())!;
+  await chart.hover({ position: { x: box.width - 8, y: box.height / 2 } });
+  await page.waitForFunction(() => document.querySelector("[data-chart-readout]")?.textContent?.includes("issue -9, stock 3"));
+  await checkAccessibility(page, "item");
+  await shoot(page, "item");
+  await mainNav.getByRole("link", { name: "Inventory" }).click();
+  const row = page.getByRole("row", { name: /Bench vise/ });
+  assert.match((await row.textContent()) ?? "", /Low stock/, "the list marks the item low");
+  await page.getByLabel("Stock").selectOption("true");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByText("Matching items (1)").waitFor();
+  await checkAccessibility(page, "inventory");
+  await shoot(page, "inventory");
+
+  // Purchase orders: create a draft with a line, submit, receive everything.
+  await mainNav.getByRole("link", { name: "Purchase orders" }).click();
+  await checkAccessibility(page, "purchase orders (empty)");
+  await page.getByRole("link", { name: "New order" }).click();
+  await page.getByLabel("Supplier").fill("Acme Tools");
+  await page.getByLabel("Line 1: SKU").fill("BV-100");
+  await page.getByLabel("Line 1: quantity").fill("10");
+  await page.getByLabel("Line 1: unit cost").fill("2500");
+  await checkAccessibility(page, "new order");
+  await page.getByRole("button", { name: "Create draft" }).click();
+  await page.getByText("The order is created as a draft.").waitFor();
+  await page.getByRole("button", { name: "Submit order" }).click();
+  await page.getByText("The order is submitted.").waitFor();
+  await checkAccessibility(page, "order");
+  await shoot(page, "order");
+  await page.getByRole("button", { name: "Receive everything outstanding" }).click();
+  await page.getByText("The stock is received").waitFor();
+  await mainNav.getByRole("link", { name: "Purchase orders" }).click();
+  await page.locator(".badge", { hasText: "Received" }).first().waitFor();
+  await checkAccessibility(page, "purchase orders");
+  await shoot(page, "purchase-orders");
+
+  // Audit log.
+  await mainNav.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("heading", { name: "Audit log", level: 1 }).waitFor();
+  await checkAccessibility(page, "audit log");
+  await shoot(page, "audit-log");
+
+  // Snapshots: take one, change the stock, a dry run shows the difference, restore with progress.
+  await mainNav.getByRole("link", { name: "Snapshots" }).click();
+  await page.getByLabel("Note").fill("Before the browser test's change");
+  await page.getByRole("button", { name: "Take snapshot" }).click();
+  await page.getByText("The snapshot is taken.").waitFor();
+  await checkAccessibility(page, "snapshots");
+  await shoot(page, "snapshots");
+  await page.goto(itemUrl);
+  await page.getByLabel("Action", { exact: true }).selectOption("issue");
+  await page.getByLabel("Quantity", { exact: true }).fill("4");
+  await page.getByRole("button", { name: "Record" }).click();
+  await page.getByText("The stock movement is recorded.").waitFor();
+  assert.equal(await page.locator("#item-quantity").textContent(), "9");
+  await mainNav.getByRole("link", { name: "Snapshots" }).click();
+  await page.getByRole("row", { name: /Before the browser test's change/ }).getByRole("link").click();
+  await checkAccessibility(page, "snapshot");
+  await page.getByRole("link", { name: "Preview a restore (dry run)" }).click();
+  await page.getByText("Dry run: nothing has changed.").waitFor();
+  assert.match((await page.locator("#restore-diff").textContent()) ?? "", /Updated1/, "the dry run shows the changed item");
+  await checkAccessibility(page, "restore preview");
+  await shoot(page, "restore-preview");
+  await page.getByRole("button", { name: "Restore this snapshot" }).click();
+  await page.locator('[data-restore-progress][data-done="true"]').waitFor({ timeout: 30_000 });
+  await page.getByText("complete", { exact: true }).waitFor();
+  await checkAccessibility(page, "restore");
+  await shoot(page, "restore");
+  await page.goto(itemUrl);
+  assert.equal(await page.locator("#item-quantity").textContent(), "13", "the restore brought back the snapshot's stock");
+
+  // Imports: upload a CSV with on_error=skip; one bad row listed.
+  await mainNav.getByRole("link", { name: "Imports" }).click();
+  await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "items.csv", mimeType: "text/csv", buffer: Buffer.from("sku,name,quantity\nIM-1,Imported one,4\nIM-2,Imported two,lots\n") });
+  await page.getByLabel("Bad rows", { exact: true }).selectOption("skip");
+  await checkAccessibility(page, "imports");
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.locator('[data-progress][data-done="true"]').waitFor({ timeout: 30_000 });
+  await page.getByRole("link", { name: "Download the errors (CSV)" }).waitFor();
+  await checkAccessibility(page, "import");
+  await shoot(page, "import");
+
+  // Settings → Webhooks: an endpoint with its secret shown once.
+  await mainNav.getByRole("link", { name: "Webhooks" }).click();
+  await page.getByLabel("URL", { exact: true }).fill("http://127.0.0.1:9/hooks");
+  await page.getByLabel("Events", { exact: true }).fill("item.low_stock, order.*");
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  const webhookSecret = await page.getByRole("textbox", { name: /Signing secret for/ }).inputValue();
+  assert.match(webhookSecret, /^whsec_/);
+  await checkAccessibility(page, "webhooks");
+  await shoot(page, "webhooks", ["#webhook-secret"]);
+
   // The invited read_only user: no settings but Plan, and the keys page refused if forced.
   const invited = await browser.newContext({ baseURL: base });
   const guest = await invited.newPage();
@@ -206,6 +328,11 @@ try {
   const nav = guest.getByRole("navigation", { name: "Dashboard" });
   assert.equal(await nav.getByRole("link", { name: "API Keys" }).count(), 0, "read_only sees no API Keys link");
   assert.equal(await nav.getByRole("link", { name: "Users" }).count(), 0);
+  await nav.getByRole("link", { name: "Inventory" }).click();
+  await guest.getByRole("link", { name: "Bench vise" }).click();
+  assert.equal(await guest.getByRole("button", { name: "Record" }).count(), 0, "read_only is offered no stock form");
+  await checkAccessibility(guest, "item for read_only");
+  assert.equal((await guest.goto("/dashboard/inventory/new"))?.status(), 403);
   const forced = await guest.goto("/dashboard/settings/api-keys");
   assert.equal(forced?.status(), 403);
   await checkAccessibility(guest, "not available for the role");
@@ -217,12 +344,16 @@ try {
   await small.goto("/dashboard/settings/api-keys");
   await checkAccessibility(small, "API keys at a phone's width");
   await shoot(small, "api-keys-phone");
+  await small.goto(itemUrl);
+  await checkAccessibility(small, "item at a phone's width");
+  await shoot(small, "item-phone");
   await phone.close();
 
   // Signed out, every page is closed.
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(/\/dashboard\/sign-in/);
-  for (const path of ["/dashboard", "/dashboard/settings/api-keys", "/dashboard/settings/users", "/dashboard/settings/plan", "/dashboard/choose-company"]) {
+  const closed = ["/dashboard", "/dashboard/inventory", itemUrl.replace(base, ""), "/dashboard/orders", "/dashboard/audit-log", "/dashboard/snapshots", "/dashboard/imports", "/dashboard/settings/webhooks"];
+  for (const path of [...closed, "/dashboard/settings/api-keys", "/dashboard/settings/users", "/dashboard/settings/plan", "/dashboard/choose-company"]) {
     await page.goto(path);
     assert.match(page.url(), /\/dashboard\/sign-in$/, `${path} is closed after signing out`);
   }

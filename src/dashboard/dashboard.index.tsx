@@ -20,6 +20,7 @@ import { ordersRoutes } from "./orders.routes.tsx";
 import { auditLogRoutes } from "./audit-log.routes.tsx";
 import { snapshotsRoutes } from "./snapshots.routes.tsx";
 import { importsRoutes } from "./imports.routes.tsx";
+import { webhooksRoutes } from "./webhooks.routes.tsx";
 import { IMPORTS_PATH, MAX_DASHBOARD_UPLOAD_BYTES } from "./pages/imports.tsx";
 import { DASHBOARD_PATH } from "./paths.ts";
 import { page } from "./render.ts";
@@ -81,6 +82,7 @@ dashboardRouter.route("/", auditLogRoutes);
 dashboardRouter.route("/", snapshotsRoutes);
 dashboardRouter.route("/", importsRoutes);
 dashboardRouter.route("/", settingsRoutes);
+dashboardRouter.route("/", webhooksRoutes);
 
 dashboardRouter.all("*", (c) =>
   page(c, <ErrorPage viewer={c.var.viewer} title="Page not found" message="There is no such page in the dashboard." />, 404),

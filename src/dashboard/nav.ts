@@ -19,5 +19,6 @@ export const NAV_ITEMS: NavItem[] = [
   { href: `${DASHBOARD_PATH}/imports`, label: "Imports", section: "main", api: ["GET", "/v1/imports"] },
   { href: `${DASHBOARD_PATH}/settings/api-keys`, label: "API Keys", section: "settings", api: ["GET", "/v1/api_keys"] },
   { href: `${DASHBOARD_PATH}/settings/users`, label: "Users", section: "settings", api: ["GET", "/v1/users"] },
+  { href: `${DASHBOARD_PATH}/settings/webhooks`, label: "Webhooks", section: "settings", api: ["GET", "/v1/webhook_endpoints"] },
   { href: `${DASHBOARD_PATH}/settings/plan`, label: "Plan", section: "settings", api: ["GET", "/v1/items"] },
 ];

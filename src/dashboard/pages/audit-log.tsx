@@ -79,7 +79,7 @@ export function AuditLogPage(props: {
         {props.entries.length === 0 ? (
           <p class="muted">{filtered ? "No entry matches these filters." : "No changes yet."}</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>

@@ -66,7 +66,7 @@ export function ImportsPage(props: {
         {props.imports.length === 0 ? (
           <p class="muted">No imports yet.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>
@@ -148,7 +148,7 @@ export function ImportPage(props: { viewer: Viewer; entry: PublicImport; path: s
               <a class="button button-secondary button-small" href={`${props.path}/errors`} download>Download the errors (CSV)</a>
               {entry.errors_count > entry.errors.length && <span class="muted"> The first {entry.errors.length} of {entry.errors_count} are shown.</span>}
             </p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex={0}>
               <table>
                 <thead>
                   <tr>

@@ -106,7 +106,7 @@ export function InventoryPage(props: {
         {props.items.length === 0 ? (
           <p class="muted">{filtered ? "No item matches these filters." : "No items yet."}</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>
@@ -263,7 +263,7 @@ export function ItemPage(props: {
         {props.ledger.length === 0 ? (
           <p class="muted">No stock movements yet.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>
@@ -323,7 +323,7 @@ export function ItemPage(props: {
         {props.audit.length === 0 ? (
           <p class="muted">No entries within your plan's retention.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>

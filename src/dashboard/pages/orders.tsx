@@ -91,7 +91,7 @@ export function OrdersPage(props: {
         {props.orders.length === 0 ? (
           <p class="muted">{filtered ? "No order matches these filters." : "No orders yet."}</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>
@@ -252,7 +252,7 @@ export function OrderPage(props: {
       <section class="card" aria-labelledby="order-lines">
         <h2 id="order-lines">Lines</h2>
         <form method="post" action={`${path}/receive`} novalidate>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>

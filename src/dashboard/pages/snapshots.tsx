@@ -76,7 +76,7 @@ export function SnapshotsPage(props: {
         {props.snapshots.length === 0 ? (
           <p class="muted">No snapshots yet.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>
@@ -177,7 +177,7 @@ export function PreviewPage(props: { viewer: Viewer; snapshot: Snapshot; preview
       {preview.sample.length > 0 && (
         <section class="card" aria-labelledby="restore-sample">
           <h2 id="restore-sample">Examples ({preview.sample.length})</h2>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0}>
             <table>
               <thead>
                 <tr>
