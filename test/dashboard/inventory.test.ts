@@ -35,7 +35,7 @@ async function item(co: DashboardCompany, id: string) {
 }
 
 async function ledgerOf(itemId: string) {
-  const { results } = await env.DB.prepare("SELECT type, quantity_change, quantity_after, reason, user_id FROM transactions WHERE item_id = ? ORDER BY created_at, id")
+  const { results } = await env.DB.prepare("SELECT type, quantity_change, quantity_after, reason, user_id FROM transactions WHERE item_id = ? ORDER BY seq")
     .bind(itemId)
     .all();
   return results;
