@@ -44,6 +44,9 @@ export async function readFileHeader(bucket: R2Bucket, key: string): Promise<Fil
   return { header: read.header, delimiter, end: record.end };
 }
 
+/** Rows read between two turns of the event loop. */
+const YIELD_EVERY = 500;
+
 /** A data row: its number (row 1 is the header), where the next one starts, and its fields or its error. */
 export type FileRow = { row: number; end: number } & ({ fields: ImportFields } | { error: ImportError });
 
@@ -55,6 +58,10 @@ export async function* fileRows(bucket: R2Bucket, key: string, header: FileHeade
   const object = await bucket.get(key, { range: { offset } });
   if (!object) throw new Error(`The import file ${key} is missing.`);
   for await (const record of streamRecords(object.body, offset)) {
+    // A pass over a large file is otherwise one long run of microtasks: every YIELD_EVERY rows the
+    // event loop gets its turn, so that the isolate's other requests (locally, the API's own
+    // requests share it with this Durable Object) are answered while the pass goes on.
+    if (row % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     const number = row++;
     const text = decodeRecord(record.bytes);
     if (text === null) {
