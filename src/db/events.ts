@@ -10,7 +10,7 @@ import type { Page } from "../lib/pagination.ts";
 import type { Actor } from "./audit.ts";
 import { fromTemplate, runBatch, type BoundStatement, type Database } from "./client.ts";
 import { listPage } from "./list-page.ts";
-import { eventCounters, events, items, orderLineItems, orders, snapshotRestores, snapshots, transactions } from "./schema.ts";
+import { eventCounters, events, items, orderLineItems, orders, snapshotRestores, snapshots, transactions, webhookEndpoints } from "./schema.ts";
 
 /** `json_object` of every column of `table` as `alias` in the statement: the row's raw snapshot. */
 export function rowJson(table: Table, alias: string): SQL {
@@ -41,9 +41,20 @@ export function nextSequence(companyId: string | Placeholder): SQL {
     COALESCE((SELECT last_sequence FROM ${eventCounters} WHERE company_id = ${companyId}), 0)) + 1`;
 }
 
-const EVENT_COLUMNS = sql.raw(
-  "(id, company_id, sequence, type, object_type, object, previous_attributes, request_id, user_id, api_key_id, created_at)",
+export const EVENT_COLUMNS = sql.raw(
+  "(id, company_id, sequence, type, object_type, object, previous_attributes, request_id, user_id, api_key_id, created_at, dispatched_at)",
 );
+
+/**
+ * An event's `dispatched_at` as it is written: NULL (the outbox: to be dispatched) when the company
+ * has an enabled webhook endpoint, else the event's own time, since there is nothing to dispatch
+ * (endpoints receive only events made after them). Without it an import of 100,000 rows would fill
+ * the outbox with 300,000 events that later changes' events wait behind.
+ */
+export function dispatchedAt(companyId: SQL | Placeholder | string, createdAt: SQL | Placeholder | string): SQL {
+  return sql`CASE WHEN EXISTS (SELECT 1 FROM ${webhookEndpoints} w WHERE w.company_id = ${companyId} AND w.status = 'enabled')
+                  THEN NULL ELSE ${createdAt} END`;
+}
 
 export interface EventInput {
   /** The type, or an expression choosing it from the batch's rows (a receipt: received or partially). */
@@ -69,7 +80,7 @@ export function eventInsert(actor: Actor, event: EventInput): SQL {
     INSERT INTO ${events} ${EVENT_COLUMNS}
     SELECT ${newId("event")}, ${actor.companyId}, ${nextSequence(actor.companyId)}, ${event.type},
            ${event.objectType}, ${jsonValue(event.object)}, ${previous}, ${actor.requestId}, ${actor.userId},
-           ${actor.apiKeyId}, ${event.createdAt}
+           ${actor.apiKeyId}, ${event.createdAt}, ${dispatchedAt(actor.companyId, event.createdAt)}
     ${event.from ?? sql``}`;
 }
 
@@ -206,7 +217,8 @@ function candidateEvents(
         SELECT ${byPosition((c) => sql`${value(`id${candidates.indexOf(c)}`)}`)}, ${value("companyId")},
                ${nextSequence(value("companyId"))} - 1 + ROW_NUMBER() OVER (ORDER BY k.position), k.type,
                k.object_type, ${byObject}, NULL,
-               ${value("requestId")}, ${value("userId")}, ${value("apiKeyId")}, ${value("createdAt")}
+               ${value("requestId")}, ${value("userId")}, ${value("apiKeyId")}, ${value("createdAt")},
+               ${dispatchedAt(value("companyId"), value("createdAt"))}
         FROM (${rows}) k
         ${from}
         WHERE ${byPosition((c) => c.when)}`;

@@ -9,7 +9,7 @@ import { EDITABLE, toItem, type ItemChanges, type NewItem } from "../domain/item
 import { newId } from "../lib/ids.ts";
 import { auditItemChange, type Actor, type AuditInput } from "./audit.ts";
 import type { Database } from "./client.ts";
-import { itemEvent, nextSequence, rowJson, transactionCreatedEvent } from "./events.ts";
+import { dispatchedAt, EVENT_COLUMNS, itemEvent, nextSequence, rowJson, transactionCreatedEvent } from "./events.ts";
 import { itemUpdateEvents, locationColumns } from "./items.ts";
 import { auditLog, events, items, transactions, type ItemRow, type TransactionType } from "./schema.ts";
 import { ledgerInsert, quantityFromLedger } from "./transactions.ts";
@@ -199,16 +199,15 @@ export function createItemsStatements(actor: Actor, creates: NewItemState[], rec
              ${actor.userId}, ${actor.apiKeyId}, j.value -> 'changes', ${field("txn")}, ${actor.requestId}, ${now}
       ${fromRows} ORDER BY j.key`,
     sql`
-      INSERT INTO ${events} (id, company_id, sequence, type, object_type, object, previous_attributes, request_id,
-                             user_id, api_key_id, created_at)
+      INSERT INTO ${events} ${EVENT_COLUMNS}
       SELECT ${field("item_event")}, ${actor.companyId}, ${sequence}, 'item.created', 'item', ${rowJson(items, "i")}, NULL,
-             ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${now}
+             ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${now}, ${dispatchedAt(actor.companyId, now)}
       ${fromRows} JOIN ${items} i ON i.id = ${field("id")} AND i.company_id = ${actor.companyId}`,
     sql`
-      INSERT INTO ${events} (id, company_id, sequence, type, object_type, object, previous_attributes, request_id,
-                             user_id, api_key_id, created_at)
+      INSERT INTO ${events} ${EVENT_COLUMNS}
       SELECT ${field("txn_event")}, ${actor.companyId}, ${sequence}, 'transaction.created', 'transaction',
-             ${rowJson(transactions, "t")}, NULL, ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${now}
+             ${rowJson(transactions, "t")}, NULL, ${actor.requestId}, ${actor.userId}, ${actor.apiKeyId}, ${now},
+             ${dispatchedAt(actor.companyId, now)}
       ${fromRows} JOIN ${transactions} t ON t.id = ${field("txn")} AND t.company_id = ${actor.companyId}
       WHERE ${field("txn")} IS NOT NULL`,
   ];
