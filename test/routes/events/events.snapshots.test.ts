@@ -1,5 +1,8 @@
 // Events of snapshots and restores, and of the item changes a restore makes.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createServices } from "../../../src/services/index.ts";
+import { createSnapshot } from "../../../src/snapshots/create-snapshot.ts";
 import { createCompany } from "../../helpers/factories.ts";
 import { eventsOf } from "../../helpers/events.ts";
 import { client } from "../../helpers/http.ts";
@@ -36,5 +39,30 @@ describe("snapshot and restore events", () => {
     expect(events[2].data.previous_attributes).toMatchObject({ quantity: 2 });
     expect(events[3].data.object).toMatchObject({ type: "restore", quantity_before: 2, quantity_after: 8 });
     expect(events.at(-1).data).toEqual({ object: restore, previous_attributes: null });
+  });
+});
+
+describe("a snapshot that fails", () => {
+  it("writes snapshot.failed with the failed snapshot as the API shows it", async () => {
+    const company = await createCompany("professional");
+    const api = client(company.apiKey);
+    await createItem(api, { quantity: 1 });
+    // R2 refuses the upload (an outage): the snapshot is marked failed in one batch with its event.
+    const unavailable = new Proxy(env.SNAPSHOTS, {
+      get: (target, name) =>
+        name === "createMultipartUpload"
+          ? () => Promise.reject(new Error("R2 is unavailable"))
+          : (target[name as keyof R2Bucket] as Function).bind(target),
+    });
+    const { db } = createServices(env);
+    const actor = { companyId: company.companyId, userId: company.userId, apiKeyId: company.apiKeyId, requestId: null };
+    await expect(createSnapshot({ db, blobs: unavailable }, { type: "manual", plan: "professional", actor, companyId: company.companyId })).rejects.toThrow(
+      "R2 is unavailable",
+    );
+    const [failed] = await eventsOf(api, "&type=snapshot.failed");
+    const shown = await api.get(`/v1/snapshots/${failed.data.object.id}`);
+    expect(shown.body).toMatchObject({ status: "failed" });
+    expect(failed.data).toEqual({ object: shown.body, previous_attributes: null });
+    expect(await eventsOf(api, "&type=snapshot.completed")).toEqual([]);
   });
 });
