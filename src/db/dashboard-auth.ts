@@ -163,8 +163,8 @@ function endSessionsOf(db: Database, userId: string) {
 }
 
 /** A new set-password link for a user, as a statement for the batch that needs it. */
-export async function passwordTokenStatement(companyId: string, userId: string, purpose: PasswordTokenPurpose) {
-  const { token, expiresAt, statement } = await newPasswordToken({ companyId, userId, purpose });
+export async function passwordTokenStatement(companyId: string, userId: string, purpose: PasswordTokenPurpose, createdAt?: string) {
+  const { token, expiresAt, statement } = await newPasswordToken({ companyId, userId, purpose, createdAt });
   return { token, expiresAt, statement: statementSql(statement) };
 }
 

@@ -71,9 +71,15 @@ export type PasswordTokenPurpose = keyof typeof PASSWORD_TOKEN_TTL_MS;
  * A one-time set-password link's token for a user: `setup` for a provisioned admin (24 hours),
  * `invitation` for a user added by an admin (7 days). Only its SHA-256 is stored.
  */
-export async function newPasswordToken(options: { companyId: string; userId: string; purpose: PasswordTokenPurpose }) {
+export async function newPasswordToken(options: {
+  companyId: string;
+  userId: string;
+  purpose: PasswordTokenPurpose;
+  /** When the link is made (default now): the user's own creation time for an invitation made with it. */
+  createdAt?: string;
+}) {
   const { token, hash } = await newSecretToken();
-  const createdAt = nowIso();
+  const createdAt = options.createdAt ?? nowIso();
   const expiresAt = new Date(Date.parse(createdAt) + PASSWORD_TOKEN_TTL_MS[options.purpose]).toISOString();
   const statement: Statement = {
     sql: `INSERT INTO password_tokens (token_hash, user_id, company_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,

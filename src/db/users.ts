@@ -40,7 +40,8 @@ export async function insertUser(
 ): Promise<{ user: User; invitation: { token: string; expiresAt: string } }> {
   const { userId, createdAt, statement } = newUser({ companyId: actor.companyId, ...input });
   const user = toUser({ id: userId, ...input, createdAt, updatedAt: createdAt });
-  const invitation = await passwordTokenStatement(actor.companyId, userId, "invitation");
+  // The invitation is made at the user's creation time: it expires 7 days after `created_at`.
+  const invitation = await passwordTokenStatement(actor.companyId, userId, "invitation", createdAt);
   try {
     await runBatch(db, [
       statementSql(statement),
