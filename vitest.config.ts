@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -15,10 +14,6 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      // vitest's default is one worker fewer than the CPUs: on a 2-CPU machine, one. Files spend
-      // much of their time waiting on workerd (D1, Durable Objects), so two run side by side
-      // take a third less time than one after the other (130 → 86 s for the items and orders suites).
-      maxWorkers: Math.max(2, availableParallelism()),
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],
     },
