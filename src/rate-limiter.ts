@@ -33,20 +33,29 @@ interface Counts {
 const COUNTS_KEY = "counts";
 /** How long counts may stay unwritten: at most this much is lost if the object is evicted. */
 export const FLUSH_MS = 1_000;
-const BOOKMARK_KEY = "bookmark";
 
 /**
  * Fixed-window counters for one API key (or one client address): a minute aligned to the clock
  * minute and a day aligned to 00:00 UTC. A Durable Object handles one call at a time and `hit`
- * never awaits, so counting in memory is exact under concurrency. No answer waits on a storage
- * write: the first request let through after a write sets an alarm `FLUSH_MS` ahead, and the alarm
- * writes the latest counts (unconfirmed, so it holds up no answer either). An eviction loses at
- * most the counts of that last second; refused requests write nothing.
+ * never awaits, so counting in memory is exact under concurrency.
+ *
+ * No answer waits on a storage write, and a key writes at most about once a second: a request let
+ * through writes the counts (unconfirmed, so that the answer does not wait for it) when they were
+ * last written `FLUSH_MS` ago or longer; otherwise an alarm set for `FLUSH_MS` after that write
+ * writes the latest counts. A key that makes a request a second or fewer (most of them) costs one
+ * write a request and no alarm; a busy one two writes a second at most. An eviction loses at most
+ * the counts of the last second; refused requests write nothing.
  */
 export class RateLimiter extends DurableObject<Env> {
   #counts: Counts | undefined;
-  /** Requests were let through since the last write, and an alarm is set to write them. */
+  /** Requests were let through since the last write. */
   #unwritten = false;
+  /** The time of the counts last written, by the callers' clock (never, after a start). */
+  #writtenAt = Number.NEGATIVE_INFINITY;
+  /** The latest time a caller counted a request at. */
+  #latest = Number.NEGATIVE_INFINITY;
+  /** An alarm is set to write the counts. */
+  #alarmSet = false;
 
   /** Counts one request at `now` (epoch ms, from the caller's clock) unless a window is full. */
   hit(now: number, limits: Limits): LimitDecision {
@@ -71,15 +80,14 @@ export class RateLimiter extends DurableObject<Env> {
         : limits.perDay !== null && counts.dayCount >= limits.perDay
           ? "day"
           : null;
+    this.#counts = counts;
     if (exceeded === null) {
       counts.minuteCount += 1;
       counts.dayCount += 1;
-      if (!this.#unwritten) {
-        this.#unwritten = true;
-        void this.ctx.storage.setAlarm(Date.now() + FLUSH_MS, { allowUnconfirmed: true });
-      }
+      this.#unwritten = true;
+      this.#latest = Math.max(this.#latest, now);
+      this.#persist(now);
     }
-    this.#counts = counts;
 
     return {
       allowed: exceeded === null,
@@ -97,38 +105,51 @@ export class RateLimiter extends DurableObject<Env> {
     };
   }
 
-  /** Writes the counts let through since the last write (after an eviction there are none). */
-  override alarm(): void {
-    if (!this.#unwritten || this.#counts === undefined) return;
+  /**
+   * Writes the counts of a request counted at `now`, or, when the last write is under FLUSH_MS
+   * older, leaves them to an alarm at FLUSH_MS after that write.
+   */
+  #persist(now: number): void {
+    const sinceWrite = now - this.#writtenAt;
+    if (sinceWrite >= FLUSH_MS) {
+      this.#write(now);
+    } else if (!this.#alarmSet) {
+      this.#alarmSet = true;
+      void this.ctx.storage.setAlarm(Date.now() + FLUSH_MS - Math.max(0, sinceWrite), { allowUnconfirmed: true });
+    }
+  }
+
+  #write(countedAt: number): void {
     this.#unwritten = false;
+    this.#writtenAt = countedAt;
     void this.ctx.storage.put(COUNTS_KEY, this.#counts, { allowUnconfirmed: true });
   }
 
-  // Read-your-writes: the D1 bookmark of the key's latest write, handed to each of the key's
-  // requests with its count, so that a request reads data at least as new as that write.
-  #bookmark: string | null | undefined;
-
-  /** `hit`, and the key's latest write's D1 bookmark (null before any): still one call a request. */
-  hitWithBookmark(now: number, limits: Limits): LimitDecision & { bookmark: string | null } {
-    const decision = this.hit(now, limits);
-    return { ...decision, bookmark: this.#keptBookmark() };
+  /** Writes the counts let through since the last write (after an eviction there are none). */
+  override alarm(): void {
+    this.#alarmSet = false;
+    if (this.#unwritten && this.#counts !== undefined) this.#write(this.#latest);
   }
+
+  // Read-your-writes: the D1 bookmark of the key's latest write, handed to each of the key's
+  // requests with its count, so that a request reads data at least as new as that write. It is
+  // kept in memory only: an object that has just started cannot know whether the one before it
+  // saw a newer write than any it could have stored, so until it is told a bookmark it sends its
+  // requests to the primary (which has every write), and the first of them tells it where that is.
+  #bookmark: string | null = null;
 
   /**
-   * Keeps `bookmark` (the D1 bookmark after a write) unless the kept one is newer; they sort by
-   * age. The key's next `hit` sees it at once (in memory); the stored copy, for after an eviction,
-   * is written unconfirmed so that the write's answer does not wait on it.
+   * `hit`, with the key's latest write's D1 bookmark, or `readFromPrimary` when this object does not
+   * know it (it has not been told one since it started): still one call a request.
    */
-  recordBookmark(bookmark: string): void {
-    const kept = this.#keptBookmark();
-    if (kept !== null && bookmark <= kept) return;
-    this.#bookmark = bookmark;
-    void this.ctx.storage.put(BOOKMARK_KEY, bookmark, { allowUnconfirmed: true });
+  hitWithBookmark(now: number, limits: Limits): LimitDecision & { bookmark: string | null; readFromPrimary: boolean } {
+    const decision = this.hit(now, limits);
+    return { ...decision, bookmark: this.#bookmark, readFromPrimary: this.#bookmark === null };
   }
 
-  /** Read from storage once per object life (null, none yet, is remembered too). */
-  #keptBookmark(): string | null {
-    if (this.#bookmark === undefined) this.#bookmark = this.ctx.storage.kv.get<string>(BOOKMARK_KEY) ?? null;
-    return this.#bookmark;
+  /** Keeps `bookmark` (a D1 bookmark after a write, or from the primary) unless the kept one is newer; they sort by age. */
+  recordBookmark(bookmark: string): void {
+    if (this.#bookmark !== null && bookmark <= this.#bookmark) return;
+    this.#bookmark = bookmark;
   }
 }

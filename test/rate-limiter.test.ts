@@ -52,39 +52,52 @@ describe("RateLimiter", () => {
     const stub = limiter();
     const limits = { perMinute: 10, perDay: 100 };
     for (let i = 0; i < 7; i++) await stub.hit(T, limits);
-    // The write that the first of them scheduled, at most FLUSH_MS later.
+    // The first was written at once; the alarm it left writes the other six.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     await evictDurableObject(stub);
     const after = await stub.hit(T + 1, limits);
     expect(after.minute.remaining).toBe(2);
     expect(after.day.remaining).toBe(92);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // A started object has written nothing yet, so it writes its first count at once.
     expect(await stored(stub)).toMatchObject({ minuteCount: 8, dayCount: 8 });
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 
-  it("answers before writing: one alarm at most FLUSH_MS ahead writes a burst's counts", async () => {
+  it("answers before writing, and writes a key's counts at most once per FLUSH_MS and an alarm", async () => {
     const stub = limiter();
     const limits = { perMinute: 100, perDay: 1_000 };
-    const before = Date.now();
+    const alarm = () => runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    // A key's first request (or its first after FLUSH_MS without a write) is written at once, unconfirmed.
     await stub.hit(T, limits);
-    const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
-    expect(alarmAt).toBeGreaterThanOrEqual(before + FLUSH_MS);
-    expect(alarmAt).toBeLessThanOrEqual(Date.now() + FLUSH_MS);
-    for (let i = 0; i < 19; i++) await stub.hit(T + i, limits);
-    expect(await stored(stub)).toBeUndefined();
-    // The burst did not move the alarm on: the first count of it is written within FLUSH_MS.
-    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(alarmAt);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 1, dayCount: 1 });
+    expect(await alarm()).toBeNull();
 
+    // Those within FLUSH_MS of that write are left to one alarm, FLUSH_MS after it at the latest.
+    const before = Date.now();
+    await stub.hit(T + 10, limits);
+    const alarmAt = await alarm();
+    expect(alarmAt).toBeGreaterThanOrEqual(before + FLUSH_MS - 10);
+    expect(alarmAt).toBeLessThanOrEqual(Date.now() + FLUSH_MS);
+    for (let i = 0; i < 18; i++) await stub.hit(T + 20 + i, limits);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 1, dayCount: 1 });
+    // The burst did not move the alarm on.
+    expect(await alarm()).toBe(alarmAt);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stored(stub)).toMatchObject({ minuteCount: 20, dayCount: 20 });
-    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
-    // Refused requests change nothing to write, so they set no alarm.
-    await stub.hit(T, { perMinute: 20, perDay: 1_000 });
+    expect(await alarm()).toBeNull();
+
+    // Refused requests change nothing to write, so they write nothing and set no alarm.
+    await stub.hit(T + 100, { perMinute: 20, perDay: 1_000 });
     expect(await runDurableObjectAlarm(stub)).toBe(false);
-    // The next request let through sets the next one.
-    await stub.hit(T, limits);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 20, dayCount: 20 });
+    // Within FLUSH_MS of the alarm's write, the next one let through sets the next alarm…
+    await stub.hit(T + 200, limits);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stored(stub)).toMatchObject({ minuteCount: 21, dayCount: 21 });
+    // …and one FLUSH_MS or more after it is written at once.
+    await stub.hit(T + 200 + FLUSH_MS, limits);
+    expect(await stored(stub)).toMatchObject({ minuteCount: 22, dayCount: 22 });
+    expect(await alarm()).toBeNull();
   });
 
   it("loses at most the counts not yet written when it is evicted before its alarm", async () => {

@@ -1,4 +1,4 @@
-// node scripts/bench/hot-path.ts [--rounds 3] [--seconds 3] [--items 2000] [--connections 10]
+// node scripts/bench/hot-path.ts [--rounds 3] [--seconds 3] [--items 2000] [--connections 10] [--only read|write]
 //
 // Issue 13's two throughput checks, quickly and in alternation: GET /v1/items/:id against its
 // floor (the calibration Worker's DO call without a write + one D1 query) and POST
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     items: { type: "string", default: "2000" },
     connections: { type: "string", default: "10" },
+    only: { type: "string" },
   },
 });
 const rounds = Number(values.rounds);
@@ -55,10 +56,16 @@ try {
     },
   ];
 
+  // --only read: the GET pair; --only write: the POST pair.
+  const pairs = values.only === "read" ? [0] : values.only === "write" ? [2] : [0, 2];
   const ratios: { read: number[]; write: number[] } = { read: [], write: [] };
   for (let round = 1; round <= rounds; round++) {
-    const results = [];
-    for (const scenario of scenarios) {
+    const results: ({ rps: number; cpuUs: number } | undefined)[] = [];
+    for (const [index, scenario] of scenarios.entries()) {
+      if (!pairs.includes(index - (index % 2))) {
+        results.push(undefined);
+        continue;
+      }
       await drive(scenario.target, scenario.next, { connections, seconds: 1 });
       const before = workerdCpuSeconds();
       const measured = await drive(scenario.target, scenario.next, { connections, seconds });
@@ -69,12 +76,12 @@ try {
           `  ${cpuUs.toFixed(0).padStart(5)} µs CPU  errors ${measured.errors}`,
       );
     }
-    ratios.read.push(results[1]!.rps / results[0]!.rps);
-    ratios.write.push(results[3]!.rps / results[2]!.rps);
-    console.log(`round ${round}  ratios: GET item ${ratios.read.at(-1)!.toFixed(2)}, POST transactions ${ratios.write.at(-1)!.toFixed(2)}`);
+    if (results[0]) ratios.read.push(results[1]!.rps / results[0].rps);
+    if (results[2]) ratios.write.push(results[3]!.rps / results[2].rps);
+    console.log(`round ${round}  ratios: GET item ${ratios.read.at(-1)?.toFixed(2) ?? "-"}, POST transactions ${ratios.write.at(-1)?.toFixed(2) ?? "-"}`);
   }
-  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
-  console.log(`median ratios: GET item ÷ floor ${median(ratios.read).toFixed(2)}, POST transactions ÷ floor ${median(ratios.write).toFixed(2)}`);
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]?.toFixed(2) ?? "-";
+  console.log(`median ratios: GET item ÷ floor ${median(ratios.read)}, POST transactions ÷ floor ${median(ratios.write)}`);
 } finally {
   await calibration.stop();
   await runtime.stop();

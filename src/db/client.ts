@@ -43,6 +43,13 @@ export interface DatabaseSession {
    * An older bookmark changes nothing.
    */
   catchUp(bookmark: string): void;
+  /**
+   * From now on the next query goes to the primary, which has every committed write (later ones to
+   * any replica at least as new as it was).
+   */
+  readFromPrimary(): void;
+  /** The bookmark of the primary's data this session read since `readFromPrimary` (null before). */
+  primaryBookmark(): string | null;
 }
 
 /**
@@ -57,6 +64,8 @@ export function openSession(d1: D1Database, start: SessionStart): DatabaseSessio
   let from = start;
   let known: string | null = isBookmark(start) ? start : null;
   const current = () => (opened ??= d1.withSession(from));
+  // Since readFromPrimary: the session opened from then on starts at the primary.
+  let atPrimary = false;
   const bookmark = () => newerBookmark(known, opened?.getBookmark() ?? null);
   const client = {
     prepare: (query: string) => current().prepare(query),
@@ -70,6 +79,15 @@ export function openSession(d1: D1Database, start: SessionStart): DatabaseSessio
       if (now !== null && newer <= now) return;
       known = from = newer;
       opened = undefined;
+      atPrimary = false;
+    },
+    readFromPrimary() {
+      from = "first-primary";
+      opened = undefined;
+      atPrimary = true;
+    },
+    primaryBookmark() {
+      return atPrimary && opened ? opened.getBookmark() : null;
     },
   };
 }

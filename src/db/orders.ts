@@ -20,7 +20,7 @@ import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure, nullUnless } from "./batch-guard.ts";
-import { runBatch, type Database } from "./client.ts";
+import { fromDriverRow, runBatch, type Database } from "./client.ts";
 import { orderEvent, previousValues } from "./events.ts";
 import { listPageQueries } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
@@ -233,17 +233,16 @@ export async function listOrders(db: Database, companyId: string, filters: Order
     page,
   );
   const pageIds = db.select({ id: sql<string>`id` }).from(pageQueries.rows.as("page"));
-  const [rows, totals, lines, cursor] = await db.batch([
-    pageQueries.rows,
-    pageQueries.total,
+  const [pageResult, lineResult] = await runBatch(db, [
+    pageQueries.page,
     db
       .select()
       .from(orderLineItems)
       .where(and(eq(orderLineItems.companyId, companyId), inArray(orderLineItems.orderId, pageIds)))
       .orderBy(asc(orderLineItems.orderId), asc(orderLineItems.position)),
-    ...(pageQueries.cursor ? [pageQueries.cursor] : []),
   ]);
-  const list = pageQueries.read(rows, totals, cursor);
+  const list = pageQueries.read(pageResult!.results);
+  const lines = lineResult!.results.map((raw) => fromDriverRow(orderLineItems, raw));
   const byOrder = Map.groupBy(lines, (line) => line.orderId);
   return { ...list, rows: (list.rows as OrderRow[]).map((row) => toOrder(row, byOrder.get(row.id) ?? [])) };
 }

@@ -354,17 +354,15 @@ export async function listDeliveries(db: Database, companyId: string, filters: D
     page,
   );
   const pageEvents = db.select({ id: sql<string>`event_id` }).from(pageQueries.rows.as("page"));
-  const [rows, totals, types, cursor] = await db.batch([
-    pageQueries.rows,
-    pageQueries.total,
+  const [pageResult, typeResult] = await runBatch(db, [
+    pageQueries.page,
     db
       .select({ id: events.id, type: events.type })
       .from(events)
       .where(and(eq(events.companyId, companyId), inArray(events.id, pageEvents))),
-    ...(pageQueries.cursor ? [pageQueries.cursor] : []),
   ]);
-  const list = pageQueries.read(rows, totals, cursor);
-  return { ...list, rows: withTypes(list.rows as WebhookDeliveryRow[], types) };
+  const list = pageQueries.read(pageResult!.results);
+  return { ...list, rows: withTypes(list.rows as WebhookDeliveryRow[], typeResult!.results as { id: string; type: string }[]) };
 }
 
 /** Attempts shown with one delivery: the latest ones, at most this many. */

@@ -53,7 +53,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * The key's object also keeps the D1 bookmark of the key's latest write: the request's session
  * catches up to it before anything is read, and a request that may have written sends its
  * session's bookmark back before its response leaves, so the key's next request, wherever it
- * lands, reads data at least that new (read-your-writes without the client doing anything).
+ * lands, reads data at least that new (read-your-writes without the client doing anything). An
+ * object that has just started knows no bookmark: its requests read from the primary until one
+ * of them has told it the primary's.
  */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
@@ -64,16 +66,21 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
     perDay: plan.requestsPerDay,
   });
   if (!decision) return next();
-  if (decision.bookmark !== null) c.var.session.catchUp(decision.bookmark);
+  if (decision.readFromPrimary) c.var.session.readFromPrimary();
+  else if (decision.bookmark !== null) c.var.session.catchUp(decision.bookmark);
   const headers = rateLimitHeaders(decision, now);
   if (!decision.allowed) throw rejection(decision, now, headers);
   await next();
-  // A refused request (4xx) changed nothing: changes are all-or-nothing batches, run after every
-  // check. So only a successful non-safe request moves the key's bookmark on.
-  if (!SAFE_METHODS.has(c.req.method) && c.res.status < 400) {
-    const bookmark = c.var.session.bookmark();
-    if (bookmark !== null) await c.var.limiter.recordBookmark(auth.rateLimitId, bookmark);
-  }
+  // A request sent to the primary tells an object without a bookmark where the primary stood
+  // (once it has read there). Otherwise only a successful non-safe request moves the key's
+  // bookmark on: a refused one (4xx) changed nothing, since changes are all-or-nothing batches run
+  // after every check.
+  const bookmark = decision.readFromPrimary
+    ? c.var.session.primaryBookmark()
+    : !SAFE_METHODS.has(c.req.method) && c.res.status < 400
+      ? c.var.session.bookmark()
+      : null;
+  if (bookmark !== null) await c.var.limiter.recordBookmark(auth.rateLimitId, bookmark);
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
 });
 

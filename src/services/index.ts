@@ -11,7 +11,7 @@ export interface Services {
   /** Every query goes through the one D1 Session below. */
   db: Database;
   /** The session's bookmark (the `Consistency-Token` of a response), and catching it up. */
-  session: Pick<DatabaseSession, "bookmark" | "catchUp">;
+  session: Pick<DatabaseSession, "bookmark" | "catchUp" | "readFromPrimary" | "primaryBookmark">;
   /** Snapshot blobs (gzip NDJSON), in R2. */
   blobs: R2Bucket;
   limiter: Limiter;
@@ -34,10 +34,10 @@ function keyMode(env: Env): ApiKeyMode {
  * every committed write, and later reads may use any replica at least as new.
  */
 export function createServices(env: Env, start: SessionStart = "first-primary"): Services {
-  const { db, bookmark, catchUp } = openSession(env.DB, start);
+  const { db, ...session } = openSession(env.DB, start);
   return {
     db,
-    session: { bookmark, catchUp },
+    session,
     blobs: env.SNAPSHOTS,
     limiter: durableObjectLimiter(env.RATE_LIMITER),
     restorers: env.SNAPSHOT_RESTORER,

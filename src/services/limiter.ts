@@ -5,10 +5,11 @@ import type { LimitDecision, Limits, RateLimiter } from "../rate-limiter.ts";
 export interface Limiter {
   /**
    * Counts one request in the named counter, answering the decision and the bookmark kept by
-   * `recordBookmark`. Answers null when the counter cannot be reached: the request is then served
-   * (fail open) and the failure logged.
+   * `recordBookmark`, or `readFromPrimary` when the counter does not know it (it has just started).
+   * Answers null when the counter cannot be reached: the request is then served (fail open) and
+   * the failure logged.
    */
-  hit(name: string, now: number, limits: Limits): Promise<(LimitDecision & { bookmark: string | null }) | null>;
+  hit(name: string, now: number, limits: Limits): Promise<(LimitDecision & { bookmark: string | null; readFromPrimary: boolean }) | null>;
   /**
    * Keeps the D1 bookmark of a write made under the named counter (a key), which later `hit`s of
    * it answer, so that the key's later requests read at least that new. Failures are logged.

@@ -57,11 +57,16 @@ async function send(method: string, path: string, key: string, options: { body?:
   };
 }
 
-/** A company whose key has been used once, so that its once-a-minute last-use write is behind it. */
+/**
+ * A company whose key has been used once, so that its once-a-minute last-use write is behind it.
+ * That first request went to the primary (the key's limiter object was new, so it knew no
+ * bookmark) and gave the object the primary's bookmark, its `token`.
+ */
 async function warmCompany() {
   const company = await createCompany();
-  await send("GET", "/v1/items", company.apiKey);
-  return company;
+  const first = await send("GET", "/v1/items", company.apiKey);
+  expect(first.starts.at(-1)).toBe("first-primary");
+  return { ...company, token: first.token! };
 }
 
 /**
@@ -76,13 +81,13 @@ const newItem = (sku: string) => ({ name: "Consistent widget", sku, quantity: 3 
 
 describe("Consistency-Token", () => {
   it("a write answers the bookmark of its session, and the key's next request opens its session at least there", async () => {
-    const { apiKey } = await warmCompany();
+    const { apiKey, token } = await warmCompany();
     const write = await send("POST", "/v1/items", apiKey, { body: newItem("CT-1") });
     expect(write.status).toBe(201);
     expect(write.token).toMatch(BOOKMARK);
-    // The write's session opened anywhere (the key had written nothing before); the dispatch of
-    // its events after the response opened one of its own, where the write's ended.
-    expect(write.starts).toEqual(["first-unconstrained", write.token]);
+    // The write's session continued from where the key's first request read; the dispatch of its
+    // events after the response opened one of its own, where the write's ended.
+    expect([["first-unconstrained", token, write.token], [token, write.token]]).toContainEqual(write.starts);
 
     // A fresh call, no token sent: the session starts unconstrained (for the key look-up, unless
     // the key is in the isolate's cache), then continues from the key's last write, which its
@@ -140,10 +145,10 @@ describe("Consistency-Token", () => {
     expect(noKey.headers.get("Consistency-Token")).toBe(NO_POSITION);
 
     // The no-position token asks for nothing: the session opens unconstrained.
-    const { apiKey } = await warmCompany();
+    const { apiKey, token } = await warmCompany();
     const sent = await send("GET", "/v1/items", apiKey, { token: NO_POSITION });
     expect(sent.status).toBe(200);
-    expect(sent.starts[0]).toBe("first-unconstrained");
+    expectStarts(sent, "first-unconstrained", token);
   });
 
   it.each(["garbage", "", "00000000-0000000a-00000000", "0000000g-0000000a-00000000-00000000000000000000000000000000"])(
@@ -186,20 +191,34 @@ describe("Consistency-Token", () => {
     await stub.recordBookmark(newer);
     await stub.recordBookmark(older);
     const decision = await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null });
-    expect(decision.bookmark).toBe(newer);
-    expect(decision.allowed).toBe(true);
-    // Kept in storage, so it outlives the object's memory.
-    await runInDurableObject(stub, (_instance, state) => {
-      expect(state.storage.kv.get("bookmark")).toBe(newer);
-    });
-    await evictDurableObject(stub);
-    expect((await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).bookmark).toBe(newer);
+    expect(decision).toMatchObject({ bookmark: newer, readFromPrimary: false, allowed: true });
   });
 
-  it("a counter that never saw a write answers no bookmark", async () => {
+  it("a limiter object that knows no bookmark (new, or started again) sends its requests to the primary", async () => {
     const stub = env.RATE_LIMITER.getByName(`bookmark-test-${crypto.randomUUID()}`);
-    expect((await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).bookmark).toBeNull();
-    expect((await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).bookmark).toBeNull();
+    expect(await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).toMatchObject({ bookmark: null, readFromPrimary: true });
+    await stub.recordBookmark("00000000-00000020-00000000-00000000000000000000000000000000");
+    // Kept in memory only: a started object cannot know whether the one before saw a newer write.
+    await evictDurableObject(stub);
+    expect(await stub.hitWithBookmark(Date.now(), { perMinute: 10, perDay: null })).toMatchObject({ bookmark: null, readFromPrimary: true });
+  });
+
+  it("after the key's limiter object is evicted, a read still sees the key's last write, and tells the object the primary's bookmark", async () => {
+    const { apiKey, apiKeyId } = await warmCompany();
+    const write = await send("POST", "/v1/items", apiKey, { body: newItem("CT-5") });
+    expect(write.status).toBe(201);
+    const limiterObject = env.RATE_LIMITER.getByName(apiKeyId);
+    await evictDurableObject(limiterObject);
+
+    const read = await send("GET", `/v1/items/${write.body.id}`, apiKey);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(write.body);
+    expectStarts(read, "first-unconstrained", "first-primary");
+    const kept = (await limiterObject.hitWithBookmark(Date.now(), { perMinute: 1_000, perDay: null })).bookmark;
+    expect(kept).toMatch(BOOKMARK);
+    expect(kept! >= write.token!).toBe(true);
+    // From then on the key's requests continue from there, near the caller.
+    expectStarts(await send("GET", "/v1/items", apiKey), "first-unconstrained", kept!);
   });
 });
 
