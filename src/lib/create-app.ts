@@ -8,6 +8,7 @@ import { DomainError } from "../domain/errors.ts";
 import { isCsvUpload } from "../imports/upload.ts";
 import { ApiError, errorBody, toApiError } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { setResponseHeaders } from "./response-headers.ts";
 import { validationError } from "./validation.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -50,7 +51,7 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
   const id = newId("req");
   c.set("requestId", id);
   await next();
-  c.header("Request-Id", id);
+  setResponseHeaders(c, { "Request-Id": id });
 });
 
 /**
@@ -76,11 +77,15 @@ const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   const body = await c.req.arrayBuffer();
   if (body.byteLength > 0) {
     if (!JSON_CONTENT_TYPE.test(c.req.header("Content-Type") ?? "")) throw unsupportedMediaType();
+    const text = new TextDecoder().decode(body);
     try {
-      JSON.parse(new TextDecoder().decode(body));
+      JSON.parse(text);
     } catch {
       throw invalidJson();
     }
+    // The validator reads the body through Hono's cache (promises, typed as their values) as text:
+    // this text, rather than a new Response of the bytes read again.
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
   }
   await next();
 });

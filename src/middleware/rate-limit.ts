@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { nowMs } from "../lib/clock.ts";
 import { ApiError } from "../lib/errors.ts";
+import { setResponseHeaders } from "../lib/response-headers.ts";
 import { PLANS } from "../plans.ts";
 import type { LimitDecision } from "../rate-limiter.ts";
 import type { AppEnv } from "../types.ts";
@@ -81,7 +82,7 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
       ? c.var.session.bookmark()
       : null;
   if (bookmark !== null) await c.var.limiter.recordBookmark(auth.rateLimitId, bookmark);
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  setResponseHeaders(c, headers);
 });
 
 // Addresses known (in this isolate) to be over the limit, and until when: their further failures

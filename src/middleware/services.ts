@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { isBookmark, type SessionStart } from "../db/client.ts";
 import { ApiError } from "../lib/errors.ts";
+import { setResponseHeaders } from "../lib/response-headers.ts";
 import { createServices } from "../services/index.ts";
 import type { AppEnv } from "../types.ts";
 
@@ -45,5 +46,5 @@ export const services = createMiddleware<AppEnv>(async (c, next) => {
   c.set("importers", importers);
   c.set("keyMode", keyMode);
   await next();
-  c.header(CONSISTENCY_TOKEN, session.bookmark() ?? NO_POSITION);
+  setResponseHeaders(c, { [CONSISTENCY_TOKEN]: session.bookmark() ?? NO_POSITION });
 });
