@@ -16,8 +16,8 @@ export interface AuthContext {
 }
 
 /**
- * A request's context: its services (`c.var.db` in the request's D1 Session, `c.var.session`,
- * `c.var.blobs`, …, built once by the `services` middleware), its id, and under /v1 the caller
+ * A request's context: its services (`c.get("db")` in the request's D1 Session, `c.get("session")`,
+ * `c.get("blobs")`, …, built once by the `services` middleware), its id, and under /v1 the caller
  * (`auth`) and the actor its changes are recorded as.
  */
 export interface AppEnv {

@@ -22,6 +22,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     items: { type: "string", default: "1000" },
     top: { type: "string", default: "25" },
+    // The call paths (by self time) into functions of this name, in the API Worker's isolate.
+    callers: { type: "string" },
   },
 });
 const items = Number(values.items);
@@ -65,7 +67,7 @@ try {
   // Every isolate of the instance: the API Worker (`core:user:`, with its Durable Objects), and
   // Miniflare's own Workers (the entry, the D1 simulator `d1:db`, …).
   type Profile = {
-    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
     samples: number[];
     timeDeltas: number[];
   };
@@ -161,6 +163,27 @@ try {
     summaries.push([name, byModule, byFunction, busy]);
   }
   const top = Number(values.top);
+  const userProfile = profiles.get("core:user:");
+  if (values.callers && userProfile) {
+    const parent = new Map<number, number>();
+    const byId = new Map(userProfile.nodes.map((node) => [node.id, node]));
+    for (const node of userProfile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const selfUs = new Map<number, number>();
+    userProfile.samples.forEach((node, i) => selfUs.set(node, (selfUs.get(node) ?? 0) + (userProfile.timeDeltas[i] ?? 0)));
+    const paths = new Map<string, number>();
+    for (const node of userProfile.nodes) {
+      if (node.callFrame.functionName !== values.callers) continue;
+      const frames: string[] = [];
+      for (let id = parent.get(node.id); id !== undefined && frames.length < 6; id = parent.get(id)) {
+        const { functionName, url: scriptUrl, lineNumber } = byId.get(id)!.callFrame;
+        frames.push(`${functionName || "(anonymous)"}@${moduleOf(scriptUrl, lineNumber)}:${lineNumber + 1}`);
+      }
+      const key = frames.join(" < ");
+      paths.set(key, (paths.get(key) ?? 0) + (selfUs.get(node.id) ?? 0));
+    }
+    console.log(`\ncallers of ${values.callers} (µs per request):`);
+    for (const [path, us] of [...paths].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${perRequest(us)}  ${path}`);
+  }
   for (const [name, byModule, byFunction, busy] of summaries) {
     if (busy / measured.requests < 20) continue;
     const share = (us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%`;

@@ -8,8 +8,8 @@ import { deliveriesQueue } from "../webhooks/queue.ts";
 import type { DashboardEnv } from "./types.ts";
 
 export function afterChange(c: Context<DashboardEnv>): void {
-  const db = createDatabase(c.env.DB, c.var.session.bookmark() ?? "first-primary");
-  const companyId = c.var.viewer.company.id;
+  const db = createDatabase(c.env.DB, c.get("session").bookmark() ?? "first-primary");
+  const companyId = c.get("viewer").company.id;
   const work = dispatchAfterChange(db, deliveriesQueue(c.env), companyId).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "webhook_dispatch_failed", company_id: companyId, error: String(error) }));
   });

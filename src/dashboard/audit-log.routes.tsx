@@ -31,7 +31,7 @@ export const auditLogRoutes = new Hono<DashboardEnv>().get("/audit-log", allow([
   if (filters.item_id && !ID.test(filters.item_id)) errors.item_id = "Item id must be an id such as item_3hK9pQ2vX8mN4rT6wY1zB5cD.";
   if (filters.since && (!DATE.test(filters.since) || Number.isNaN(Date.parse(filters.since)))) errors.since = "Since must be a date such as 2030-01-15.";
   const isAdmin = mayUse(viewer.user.role, ["GET", "/v1/users"]);
-  const users = isAdmin ? (await listUsers(c.var.db, viewer.company.id, { limit: 100, offset: 0 })).rows : [];
+  const users = isAdmin ? (await listUsers(c.get("db"), viewer.company.id, { limit: 100, offset: 0 })).rows : [];
   const userNames = new Map(users.map((user) => [user.id, user.name]));
   const userOptions = [
     ["", "Anyone"] as const,
@@ -45,7 +45,7 @@ export const auditLogRoutes = new Hono<DashboardEnv>().get("/audit-log", allow([
     return page(c, <AuditLogPage {...shown} entries={[]} total={0} hasMore={false} errors={errors} />, 400);
   }
   const list = await listAuditEntries(
-    c.var.db,
+    c.get("db"),
     viewer.company.id,
     retentionDays,
     {

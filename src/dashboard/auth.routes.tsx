@@ -48,14 +48,14 @@ export const authRoutes = new Hono<DashboardEnv>()
   })
   .get("/set-password/:token", async (c) => {
     const token = c.req.param("token");
-    const link = isWellFormedToken(token) ? await findUsablePasswordToken(c.var.db, await hashSecretToken(token), nowMs()) : undefined;
+    const link = isWellFormedToken(token) ? await findUsablePasswordToken(c.get("db"), await hashSecretToken(token), nowMs()) : undefined;
     if (!link) return page(c, <LinkUnusablePage />, 404);
     return page(c, <SetPasswordPage token={token} email={link.email} name={link.name} companyName={link.companyName} firstTime />);
   })
   .post("/set-password/:token", async (c) => {
     const token = c.req.param("token");
     const tokenHash = isWellFormedToken(token) ? await hashSecretToken(token) : undefined;
-    const link = tokenHash ? await findUsablePasswordToken(c.var.db, tokenHash, nowMs()) : undefined;
+    const link = tokenHash ? await findUsablePasswordToken(c.get("db"), tokenHash, nowMs()) : undefined;
     if (!tokenHash || !link) return page(c, <LinkUnusablePage />, 404);
     const form = await readForm(c);
     const parsed = SetPasswordSchema.safeParse({ password: form.password ?? "", confirm: form.confirm ?? "" });
@@ -65,7 +65,7 @@ export const authRoutes = new Hono<DashboardEnv>()
     }
     const session = await newSecretToken();
     const done = await setPasswordWithToken(
-      c.var.db,
+      c.get("db"),
       { tokenHash, userId: link.userId, passwordHash: await hashPassword(parsed.data.password), sessionTokenHash: session.hash },
       nowMs(),
     );
@@ -74,12 +74,12 @@ export const authRoutes = new Hono<DashboardEnv>()
     return c.redirect(DASHBOARD_PATH, 303);
   })
   .get("/choose-company", requireSession({ needsCompany: false }), async (c) => {
-    const choices = await sessionCompanies(c.var.db, c.var.sessionUserIds);
-    return page(c, <ChooseCompanyPage choices={choices} currentUserId={c.var.viewer?.user.id} />);
+    const choices = await sessionCompanies(c.get("db"), c.get("sessionUserIds"));
+    return page(c, <ChooseCompanyPage choices={choices} currentUserId={c.get("viewer")?.user.id} />);
   })
   .post("/choose-company", requireSession({ needsCompany: false }), async (c) => {
     const form = await readForm(c);
-    if (!(await chooseSessionUser(c.var.db, c.var.sessionHash, form.user_id ?? ""))) {
+    if (!(await chooseSessionUser(c.get("db"), c.get("sessionHash"), form.user_id ?? ""))) {
       return page(c, <ErrorPage title="Not one of your companies" message="Choose one of the companies listed." />, 400);
     }
     return c.redirect(DASHBOARD_PATH, 303);

@@ -38,8 +38,8 @@ const homeRoutes = new Hono<DashboardEnv>().get("/", allow(["GET", "/v1/items"])
   const { viewer } = c.var;
   const isAdmin = mayUse(viewer.user.role, ["GET", "/v1/api_keys"]);
   const [inventory, admin] = await Promise.all([
-    inventoryCounts(c.var.db, viewer.company.id),
-    isAdmin ? adminCounts(c.var.db, viewer.company.id, nowIso()) : Promise.resolve(undefined),
+    inventoryCounts(c.get("db"), viewer.company.id),
+    isAdmin ? adminCounts(c.get("db"), viewer.company.id, nowIso()) : Promise.resolve(undefined),
   ]);
   return page(c, <HomePage viewer={viewer} counts={{ ...inventory, admin }} />);
 });
@@ -85,13 +85,13 @@ dashboardRouter.route("/", settingsRoutes);
 dashboardRouter.route("/", webhooksRoutes);
 
 dashboardRouter.all("*", (c) =>
-  page(c, <ErrorPage viewer={c.var.viewer} title="Page not found" message="There is no such page in the dashboard." />, 404),
+  page(c, <ErrorPage viewer={c.get("viewer")} title="Page not found" message="There is no such page in the dashboard." />, 404),
 );
 
 dashboardRouter.onError((error, c) => {
   if (error instanceof DomainError) {
-    return page(c, <ErrorPage viewer={c.var.viewer} title="That did not work" message={error.message} />, 409);
+    return page(c, <ErrorPage viewer={c.get("viewer")} title="That did not work" message={error.message} />, 409);
   }
-  console.error(JSON.stringify({ request_id: c.var.requestId, error: String((error as Error)?.stack ?? error) }));
-  return page(c, <ErrorPage viewer={c.var.viewer} title="Something went wrong" message="Something went wrong on our side. Nothing was changed." />, 500);
+  console.error(JSON.stringify({ request_id: c.get("requestId"), error: String((error as Error)?.stack ?? error) }));
+  return page(c, <ErrorPage viewer={c.get("viewer")} title="Something went wrong" message="Something went wrong on our side. Nothing was changed." />, 500);
 });

@@ -10,10 +10,10 @@ import type { DashboardEnv } from "./types.ts";
  */
 export function allow(api: ApiRequest) {
   return createMiddleware<DashboardEnv>(async (c, next) => {
-    if (!mayUse(c.var.viewer.user.role, api)) {
+    if (!mayUse(c.get("viewer").user.role, api)) {
       return page(
         c,
-        <ErrorPage viewer={c.var.viewer} title="Not available for your role" message="Your role does not allow this page or action. An admin of your company can change your role." />,
+        <ErrorPage viewer={c.get("viewer")} title="Not available for your role" message="Your role does not allow this page or action. An admin of your company can change your role." />,
         403,
       );
     }

@@ -26,14 +26,14 @@ type DashboardContext = Context<DashboardEnv>;
 
 async function importsPage(c: DashboardContext, extra: { values?: FormValues; errors?: FieldErrors } = {}, status: 200 | 400 | 413 | 429 = 200) {
   const listPage = pageFromQuery(c.req.query());
-  const list = await listImports(c.var.db, c.var.viewer.company.id, listPage);
-  const canUpload = mayUse(c.var.viewer.user.role, ["POST", "/v1/imports"]);
-  return page(c, <ImportsPage viewer={c.var.viewer} imports={list.rows.map(toImport)} total={list.total} hasMore={list.hasMore} page={listPage} canUpload={canUpload} {...extra} />, status);
+  const list = await listImports(c.get("db"), c.get("viewer").company.id, listPage);
+  const canUpload = mayUse(c.get("viewer").user.role, ["POST", "/v1/imports"]);
+  return page(c, <ImportsPage viewer={c.get("viewer")} imports={list.rows.map(toImport)} total={list.total} hasMore={list.hasMore} page={listPage} canUpload={canUpload} {...extra} />, status);
 }
 
 const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-const noSuchImport = (c: DashboardContext) => page(c, <ErrorPage viewer={c.var.viewer} title="No such import" message="There is no such import." />, 404);
+const noSuchImport = (c: DashboardContext) => page(c, <ErrorPage viewer={c.get("viewer")} title="No such import" message="There is no such import." />, 404);
 
 export const importsRoutes = new Hono<DashboardEnv>()
   .get("/imports", allow(["GET", "/v1/imports"]), (c) => importsPage(c))
@@ -51,13 +51,13 @@ export const importsRoutes = new Hono<DashboardEnv>()
     const counter = new RecordCounter();
     counter.push(bytes);
     const { count, unclosedQuote } = counter.end();
-    const companyId = c.var.viewer.company.id;
+    const companyId = c.get("viewer").company.id;
     const importId = newId("imp");
     const key = importBlobKey(companyId, importId);
-    await c.var.blobs.put(key, bytes, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
+    await c.get("blobs").put(key, bytes, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
     const upload: CsvUpload = { importId, key, size: bytes.byteLength, sha256: hex(await crypto.subtle.digest("SHA-256", bytes)), records: count, unclosedQuote, claimed: false };
     try {
-      const row = await startImport(c.var, actorOf(c), c.var.viewer.company.plan, upload, {
+      const row = await startImport(c.var, actorOf(c), c.get("viewer").company.plan, upload, {
         dryRun: values.dry_run === "true",
         onError: values.on_error as "fail" | "skip",
       });
@@ -67,19 +67,19 @@ export const importsRoutes = new Hono<DashboardEnv>()
       if (!(error instanceof ApiError)) throw error;
       return importsPage(c, { values, errors: { file: error.message } }, error.code === "payload_too_large" ? 413 : 400);
     } finally {
-      if (!upload.claimed) await c.var.blobs.delete(key).catch(() => {});
+      if (!upload.claimed) await c.get("blobs").delete(key).catch(() => {});
     }
   })
   .get("/imports/:id", allow(["GET", "/v1/imports/:id"]), async (c) => {
-    const row = await findCompanyImport(c.var.db, c.var.viewer.company.id, c.req.param("id"));
+    const row = await findCompanyImport(c.get("db"), c.get("viewer").company.id, c.req.param("id"));
     if (!row) return noSuchImport(c);
-    return page(c, <ImportPage viewer={c.var.viewer} entry={toImport(row)} path={c.req.path} />);
+    return page(c, <ImportPage viewer={c.get("viewer")} entry={toImport(row)} path={c.req.path} />);
   })
   .get("/imports/:id/errors", allow(["GET", "/v1/imports/:id/errors"]), async (c) => {
-    const row = await findCompanyImport(c.var.db, c.var.viewer.company.id, c.req.param("id"));
+    const row = await findCompanyImport(c.get("db"), c.get("viewer").company.id, c.req.param("id"));
     if (!row) return noSuchImport(c);
     const headers = { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${row.id}-errors.csv"` };
-    const object = row.errorsCount > 0 ? await c.var.blobs.get(errorsKey(row)) : null;
+    const object = row.errorsCount > 0 ? await c.get("blobs").get(errorsKey(row)) : null;
     if (!object) {
       const lines = [csvLine(ERROR_COLUMNS), ...row.errors.map((e) => csvLine([e.row, e.column, e.message]))];
       return c.body(lines.join(""), 200, headers);

@@ -71,15 +71,15 @@ async function itemPage(
   const companyId = viewer.company.id;
   const isAdmin = mayUse(viewer.user.role, ["GET", "/v1/users"]);
   const [ledger, audit, users] = await Promise.all([
-    listTransactions(c.var.db, companyId, { itemId: item.id }, { limit: CHART_POINTS }),
+    listTransactions(c.get("db"), companyId, { itemId: item.id }, { limit: CHART_POINTS }),
     listAuditEntries(
-      c.var.db,
+      c.get("db"),
       companyId,
       PLANS[viewer.company.plan].auditRetentionDays,
       { itemId: item.id, hiddenResourceTypes: hiddenResourceTypes(viewer.user.role) },
       { limit: 20 },
     ),
-    isAdmin ? listUsers(c.var.db, companyId, { limit: 100, offset: 0 }) : Promise.resolve(undefined),
+    isAdmin ? listUsers(c.get("db"), companyId, { limit: 100, offset: 0 }) : Promise.resolve(undefined),
   ]);
   return page(
     c,
@@ -97,10 +97,10 @@ async function itemPage(
 }
 
 const noSuchItem = (c: DashboardContext) =>
-  page(c, <ErrorPage viewer={c.var.viewer} title="No such item" message="There is no such item: it may have been moved to the trash." />, 404);
+  page(c, <ErrorPage viewer={c.get("viewer")} title="No such item" message="There is no such item: it may have been moved to the trash." />, 404);
 
 async function liveItem(c: DashboardContext): Promise<PublicItem | undefined> {
-  const row = await findLiveItem(c.var.db, c.var.viewer.company.id, c.req.param("id")!);
+  const row = await findLiveItem(c.get("db"), c.get("viewer").company.id, c.req.param("id")!);
   return row && toItem(row);
 }
 
@@ -113,33 +113,33 @@ export const inventoryRoutes = new Hono<DashboardEnv>()
       low_stock: query.low_stock === "true" || query.low_stock === "false" ? query.low_stock : undefined,
     };
     const listPage = pageFromQuery(query);
-    const canCreate = mayUse(c.var.viewer.user.role, ["POST", "/v1/items"]);
+    const canCreate = mayUse(c.get("viewer").user.role, ["POST", "/v1/items"]);
     const errors: FieldErrors = {};
     if (filters.search && filters.search.length > 100) errors.search = "Search must be at most 100 characters long.";
     if (filters.location && filters.location.length > 100) errors.location = "Location must be at most 100 characters long.";
-    const shown = { viewer: c.var.viewer, filters, page: listPage, canCreate, notice: query.notice };
+    const shown = { viewer: c.get("viewer"), filters, page: listPage, canCreate, notice: query.notice };
     if (Object.keys(errors).length > 0) {
       return page(c, <InventoryPage {...shown} items={[]} total={0} hasMore={false} errors={errors} />, 400);
     }
     const list = await listLiveItems(
-      c.var.db,
-      c.var.viewer.company.id,
+      c.get("db"),
+      c.get("viewer").company.id,
       { search: filters.search, location: filters.location, lowStock: filters.low_stock === undefined ? undefined : filters.low_stock === "true" },
       listPage,
     );
     return page(c, <InventoryPage {...shown} items={list.rows.map(toItem)} total={list.total} hasMore={list.hasMore} />);
   })
-  .get("/inventory/new", allow(["POST", "/v1/items"]), (c) => page(c, <NewItemPage viewer={c.var.viewer} values={{ quantity: "0" }} />))
+  .get("/inventory/new", allow(["POST", "/v1/items"]), (c) => page(c, <NewItemPage viewer={c.get("viewer")} values={{ quantity: "0" }} />))
   .post("/inventory", allow(["POST", "/v1/items"]), async (c) => {
     const values = pick(await readForm(c), ITEM_FIELDS);
     const { body, errors } = itemBody(values, "create");
     const parsed = CreateItemBodySchema.safeParse(body);
     if (!parsed.success || Object.keys(errors).length > 0) {
       const all = { ...(parsed.success ? {} : zodFieldErrors(parsed.error, ITEM_FORM_LABELS)), ...errors };
-      return page(c, <NewItemPage viewer={c.var.viewer} values={values} errors={all} />, 400);
+      return page(c, <NewItemPage viewer={c.get("viewer")} values={values} errors={all} />, 400);
     }
-    const result = await attempt(() => insertItem(c.var.db, actorOf(c), parsed.data), ITEM_FORM_LABELS);
-    if (!result.ok) return page(c, <NewItemPage viewer={c.var.viewer} values={values} errors={result.errors} />, result.status as Status);
+    const result = await attempt(() => insertItem(c.get("db"), actorOf(c), parsed.data), ITEM_FORM_LABELS);
+    if (!result.ok) return page(c, <NewItemPage viewer={c.get("viewer")} values={values} errors={result.errors} />, result.status as Status);
     afterChange(c);
     return c.redirect(`${INVENTORY_PATH}/${result.value.id}?notice=created`, 303);
   })
@@ -158,7 +158,7 @@ export const inventoryRoutes = new Hono<DashboardEnv>()
       const all = { ...(parsed.success ? {} : zodFieldErrors(parsed.error, ITEM_FORM_LABELS)), ...errors };
       return itemPage(c, item, { editValues: values, editErrors: all }, 400);
     }
-    const result = await attempt(() => updateLiveItem(c.var.db, actorOf(c), item.id, parsed.data), ITEM_FORM_LABELS);
+    const result = await attempt(() => updateLiveItem(c.get("db"), actorOf(c), item.id, parsed.data), ITEM_FORM_LABELS);
     if (!result.ok) return itemPage(c, item, { editValues: values, editErrors: result.errors }, result.status as Status);
     if (!result.value) return noSuchItem(c);
     afterChange(c);
@@ -184,7 +184,7 @@ export const inventoryRoutes = new Hono<DashboardEnv>()
     if (!parsed.success) {
       return itemPage(c, item, { stockValues: values, stockErrors: zodFieldErrors(parsed.error, STOCK_FORM_LABELS) }, 400);
     }
-    const result = await attempt(() => recordMovements(c.var.db, actorOf(c), [toMovement(parsed.data)]), STOCK_FORM_LABELS);
+    const result = await attempt(() => recordMovements(c.get("db"), actorOf(c), [toMovement(parsed.data)]), STOCK_FORM_LABELS);
     if (!result.ok) {
       // The error may come from a change made meanwhile: show the item as it is now.
       const now = (await liveItem(c)) ?? item;

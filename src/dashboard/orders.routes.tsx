@@ -75,7 +75,7 @@ async function orderBody(c: DashboardContext, form: FormValues, mode: "create" |
       lines.push({ row, sku: sku!, quantity_ordered: parsedQuantity, unit_cost: parsedCost });
     }
   }
-  const ids = await liveItemIdsBySku(c.var.db, c.var.viewer.company.id, [...new Set(lines.map((line) => foldCase(line.sku)))]);
+  const ids = await liveItemIdsBySku(c.get("db"), c.get("viewer").company.id, [...new Set(lines.map((line) => foldCase(line.sku)))]);
   const known = lines.filter((line) => {
     if (ids.has(foldCase(line.sku))) return true;
     errors[lineField(line.row, "sku")] = "No live item has this SKU.";
@@ -124,19 +124,19 @@ async function runDomain<T>(work: () => Promise<T>, place: (field: string | null
 }
 
 async function orderPage(c: DashboardContext, order: Order, extra: { receiveValues?: FormValues; errors?: FieldErrors; notice?: string } = {}, status: Status = 200) {
-  const role = c.var.viewer.user.role;
-  const labels = await itemLabels(c.var.db, c.var.viewer.company.id, order.line_items.map((line) => line.item_id));
+  const role = c.get("viewer").user.role;
+  const labels = await itemLabels(c.get("db"), c.get("viewer").company.id, order.line_items.map((line) => line.item_id));
   const can = {
     edit: mayUse(role, ["PATCH", "/v1/orders/:id"]),
     submit: mayUse(role, ["POST", "/v1/orders/:id/submit"]),
     receive: mayUse(role, ["POST", "/v1/orders/:id/receive"]),
     cancel: mayUse(role, ["POST", "/v1/orders/:id/cancel"]),
   };
-  return page(c, <OrderPage viewer={c.var.viewer} order={order} labels={labels} can={can} {...extra} />, status);
+  return page(c, <OrderPage viewer={c.get("viewer")} order={order} labels={labels} can={can} {...extra} />, status);
 }
 
 async function formValuesOf(c: DashboardContext, order: Order): Promise<FormValues> {
-  const labels = await itemLabels(c.var.db, c.var.viewer.company.id, order.line_items.map((line) => line.item_id));
+  const labels = await itemLabels(c.get("db"), c.get("viewer").company.id, order.line_items.map((line) => line.item_id));
   const values: FormValues = { supplier: order.supplier, currency: order.currency, expected_at: order.expected_at ?? "", notes: order.notes ?? "" };
   order.line_items.forEach((line, row) => {
     values[lineField(row, "sku")] = labels.get(line.item_id)?.sku ?? "";
@@ -146,14 +146,14 @@ async function formValuesOf(c: DashboardContext, order: Order): Promise<FormValu
   return values;
 }
 
-const noSuchOrder = (c: DashboardContext) => page(c, <ErrorPage viewer={c.var.viewer} title="No such order" message="There is no such purchase order." />, 404);
+const noSuchOrder = (c: DashboardContext) => page(c, <ErrorPage viewer={c.get("viewer")} title="No such order" message="There is no such purchase order." />, 404);
 
-const findById = (c: DashboardContext) => findOrder(c.var.db, c.var.viewer.company.id, c.req.param("id")!);
+const findById = (c: DashboardContext) => findOrder(c.get("db"), c.get("viewer").company.id, c.req.param("id")!);
 
 function transition(action: "submit" | "cancel") {
   return async (c: DashboardContext) => {
     const id = c.req.param("id")!;
-    const result = await attempt(() => transitionOrder(c.var.db, actorOf(c), id, action), {});
+    const result = await attempt(() => transitionOrder(c.get("db"), actorOf(c), id, action), {});
     if (!result.ok) {
       const order = await findById(c);
       return order ? orderPage(c, order, { errors: result.errors }, result.status as Status) : noSuchOrder(c);
@@ -172,20 +172,20 @@ export const ordersRoutes = new Hono<DashboardEnv>()
       supplier: query.supplier?.trim() || undefined,
     };
     const listPage = pageFromQuery(query);
-    const canCreate = mayUse(c.var.viewer.user.role, ["POST", "/v1/orders"]);
-    const list = await listOrders(c.var.db, c.var.viewer.company.id, { status: filters.status as OrderStatus | undefined, supplier: filters.supplier }, listPage);
-    return page(c, <OrdersPage viewer={c.var.viewer} orders={list.rows} total={list.total} hasMore={list.hasMore} page={listPage} filters={filters} canCreate={canCreate} />);
+    const canCreate = mayUse(c.get("viewer").user.role, ["POST", "/v1/orders"]);
+    const list = await listOrders(c.get("db"), c.get("viewer").company.id, { status: filters.status as OrderStatus | undefined, supplier: filters.supplier }, listPage);
+    return page(c, <OrdersPage viewer={c.get("viewer")} orders={list.rows} total={list.total} hasMore={list.hasMore} page={listPage} filters={filters} canCreate={canCreate} />);
   })
-  .get("/orders/new", allow(["POST", "/v1/orders"]), (c) => page(c, <OrderFormPage viewer={c.var.viewer} values={{ currency: "USD" }} rows={BLANK_LINES} />))
+  .get("/orders/new", allow(["POST", "/v1/orders"]), (c) => page(c, <OrderFormPage viewer={c.get("viewer")} values={{ currency: "USD" }} rows={BLANK_LINES} />))
   .post("/orders", allow(["POST", "/v1/orders"]), async (c) => {
     const { values, errors, body, rowOf, rows } = await orderBody(c, await readForm(c), "create");
     const parsed = CreateOrderBodySchema.safeParse(body);
     if (!parsed.success || Object.keys(errors).length > 0) {
       const all = { ...(parsed.success ? {} : schemaErrors(parsed.error, rowOf)), ...errors };
-      return page(c, <OrderFormPage viewer={c.var.viewer} values={values} errors={all} rows={rows} />, 400);
+      return page(c, <OrderFormPage viewer={c.get("viewer")} values={values} errors={all} rows={rows} />, 400);
     }
-    const result = await runDomain(() => createOrder(c.var.db, actorOf(c), parsed.data), (field, entry) => lineErrors(field, entry, rowOf));
-    if (!result.ok) return page(c, <OrderFormPage viewer={c.var.viewer} values={values} errors={result.errors} rows={rows} />, result.status as Status);
+    const result = await runDomain(() => createOrder(c.get("db"), actorOf(c), parsed.data), (field, entry) => lineErrors(field, entry, rowOf));
+    if (!result.ok) return page(c, <OrderFormPage viewer={c.get("viewer")} values={values} errors={result.errors} rows={rows} />, result.status as Status);
     afterChange(c);
     return c.redirect(`${ORDERS_PATH}/${result.value.id}?notice=created`, 303);
   })
@@ -197,7 +197,7 @@ export const ordersRoutes = new Hono<DashboardEnv>()
     const order = await findById(c);
     if (!order) return noSuchOrder(c);
     if (order.status !== "draft") return c.redirect(`${ORDERS_PATH}/${order.id}`, 303);
-    return page(c, <OrderFormPage viewer={c.var.viewer} order={order} values={await formValuesOf(c, order)} rows={order.line_items.length + BLANK_LINES} />);
+    return page(c, <OrderFormPage viewer={c.get("viewer")} order={order} values={await formValuesOf(c, order)} rows={order.line_items.length + BLANK_LINES} />);
   })
   .post("/orders/:id", allow(["PATCH", "/v1/orders/:id"]), async (c) => {
     const form = await readForm(c);
@@ -207,10 +207,10 @@ export const ordersRoutes = new Hono<DashboardEnv>()
     const parsed = UpdateOrderBodySchema.safeParse(body);
     if (!parsed.success || Object.keys(errors).length > 0) {
       const all = { ...(parsed.success ? {} : schemaErrors(parsed.error, rowOf)), ...errors };
-      return page(c, <OrderFormPage viewer={c.var.viewer} order={order} values={values} errors={all} rows={rows} />, 400);
+      return page(c, <OrderFormPage viewer={c.get("viewer")} order={order} values={values} errors={all} rows={rows} />, 400);
     }
-    const result = await runDomain(() => updateDraftOrder(c.var.db, actorOf(c), order.id, parsed.data), (field, entry) => lineErrors(field, entry, rowOf));
-    if (!result.ok) return page(c, <OrderFormPage viewer={c.var.viewer} order={order} values={values} errors={result.errors} rows={rows} />, result.status as Status);
+    const result = await runDomain(() => updateDraftOrder(c.get("db"), actorOf(c), order.id, parsed.data), (field, entry) => lineErrors(field, entry, rowOf));
+    if (!result.ok) return page(c, <OrderFormPage viewer={c.get("viewer")} order={order} values={values} errors={result.errors} rows={rows} />, result.status as Status);
     if (!result.value) return noSuchOrder(c);
     afterChange(c);
     return c.redirect(`${ORDERS_PATH}/${order.id}?notice=saved`, 303);
@@ -244,7 +244,7 @@ export const ordersRoutes = new Hono<DashboardEnv>()
       return orderPage(c, order, { receiveValues: values, errors: { ...schema, ...errors } }, 400);
     }
     const result = await runDomain(
-      () => receiveOrder(c.var.db, actorOf(c), order.id, parsed.data.line_items),
+      () => receiveOrder(c.get("db"), actorOf(c), order.id, parsed.data.line_items),
       (_, entry) => (entry === null || !receipts[entry] ? undefined : `receive_${receipts[entry]!.id}`),
     );
     if (!result.ok) {

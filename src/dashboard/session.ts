@@ -49,7 +49,7 @@ export async function presentedSessionHash(c: Context): Promise<string | undefin
 /** Starts a session for the users whose password matched; answers the token for the cookie. */
 export async function startSession(c: Context<DashboardEnv>, userIds: string[]): Promise<void> {
   const { token, hash } = await newSecretToken();
-  await createSession(c.var.db, { tokenHash: hash, userIds, userId: userIds.length === 1 ? userIds[0]! : null }, nowMs());
+  await createSession(c.get("db"), { tokenHash: hash, userIds, userId: userIds.length === 1 ? userIds[0]! : null }, nowMs());
   setSessionCookie(c, token);
 }
 
@@ -74,13 +74,13 @@ export async function checkSignIn(c: Context<DashboardEnv>, email: string, passw
     ["address", `dashboard-sign-in:address:${address}`, SIGN_IN_LIMITS.address],
   ] as const;
   for (const [scope, name, limits] of checks) {
-    const decision = await c.var.limiter.hit(name, now, limits);
+    const decision = await c.get("limiter").hit(name, now, limits);
     if (decision && !decision.allowed) {
       const window = decision.exceeded === "day" ? decision.day : decision.minute;
       return { outcome: "limited", scope, retryAfterSeconds: Math.max(1, Math.ceil((window.resetAt - now) / 1000)) };
     }
   }
-  const candidates = await signInCandidates(c.var.db, emailKey);
+  const candidates = await signInCandidates(c.get("db"), emailKey);
   if (candidates.length === 0) {
     await verifyPassword(password, UNMATCHABLE_PASSWORD_HASH);
     return { outcome: "wrong" };
@@ -94,7 +94,7 @@ export async function checkSignIn(c: Context<DashboardEnv>, email: string, passw
 
 export async function signOut(c: Context<DashboardEnv>): Promise<void> {
   const hash = await presentedSessionHash(c);
-  if (hash) await deleteSession(c.var.db, hash);
+  if (hash) await deleteSession(c.get("db"), hash);
   clearSessionCookie(c);
 }
 
@@ -109,7 +109,7 @@ const signInPage = (reason?: string) => `${DASHBOARD_PATH}/sign-in${reason ? `?r
 export function requireSession(options: { needsCompany: boolean }) {
   return createMiddleware<DashboardEnv>(async (c, next) => {
     const hash = await presentedSessionHash(c);
-    const found = hash ? await findSession(c.var.db, hash) : undefined;
+    const found = hash ? await findSession(c.get("db"), hash) : undefined;
     if (!hash || !found) {
       if (getCookie(c, SESSION_COOKIE) !== undefined) clearSessionCookie(c);
       return c.redirect(signInPage(), 303);
@@ -117,12 +117,12 @@ export function requireSession(options: { needsCompany: boolean }) {
     const now = nowMs();
     const state = sessionState(found.session, now);
     if (state !== "active") {
-      await deleteSession(c.var.db, hash);
+      await deleteSession(c.get("db"), hash);
       clearSessionCookie(c);
       return c.redirect(signInPage("session-ended"), 303);
     }
     if (isSessionTouchDue(found.session.lastSeenAt, now)) {
-      await touchSession(c.var.db, hash, now, SESSION_TOUCH_INTERVAL_MS);
+      await touchSession(c.get("db"), hash, now, SESSION_TOUCH_INTERVAL_MS);
     }
     c.set("sessionHash", hash);
     c.set("sessionUserIds", found.session.userIds);

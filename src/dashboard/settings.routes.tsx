@@ -27,7 +27,7 @@ type DashboardContext = Context<DashboardEnv>;
 
 /** Who a dashboard change is recorded as: the signed-in user, with no API key. */
 export function actorOf(c: DashboardContext): Actor {
-  return { companyId: c.var.viewer.company.id, userId: c.var.viewer.user.id, apiKeyId: null, requestId: c.var.requestId };
+  return { companyId: c.get("viewer").company.id, userId: c.get("viewer").user.id, apiKeyId: null, requestId: c.get("requestId") };
 }
 
 const FIRST_PAGE = { limit: 100, offset: 0 };
@@ -38,10 +38,10 @@ async function keysPage(
   extra: { values?: FormValues; errors?: FieldErrors; created?: { name: string; secret: string; rolled: boolean }; notice?: string } = {},
   status: 200 | 201 | 400 | 404 | 409 | 429 = 200,
 ) {
-  const { id: companyId } = c.var.viewer.company;
-  const [keys, users] = await Promise.all([listApiKeys(c.var.db, companyId, FIRST_PAGE), listUsers(c.var.db, companyId, FIRST_PAGE)]);
+  const { id: companyId } = c.get("viewer").company;
+  const [keys, users] = await Promise.all([listApiKeys(c.get("db"), companyId, FIRST_PAGE), listUsers(c.get("db"), companyId, FIRST_PAGE)]);
   const userNames = new Map(users.rows.map((user) => [user.id, user.name]));
-  return page(c, <ApiKeysPage viewer={c.var.viewer} keys={keys.rows} total={keys.total} userNames={userNames} {...extra} />, status);
+  return page(c, <ApiKeysPage viewer={c.get("viewer")} keys={keys.rows} total={keys.total} userNames={userNames} {...extra} />, status);
 }
 
 async function usersPage(
@@ -49,9 +49,9 @@ async function usersPage(
   extra: { values?: FormValues; errors?: FieldErrors; invitation?: { name: string; email: string; url: string; expiresAt: string } } = {},
   status: 200 | 201 | 400 | 404 | 409 = 200,
 ) {
-  const { id: companyId } = c.var.viewer.company;
-  const [users, withPassword] = await Promise.all([listUsers(c.var.db, companyId, FIRST_PAGE), usersWithPassword(c.var.db, companyId)]);
-  return page(c, <UsersPage viewer={c.var.viewer} users={users.rows} total={users.total} withPassword={withPassword} {...extra} />, status);
+  const { id: companyId } = c.get("viewer").company;
+  const [users, withPassword] = await Promise.all([listUsers(c.get("db"), companyId, FIRST_PAGE), usersWithPassword(c.get("db"), companyId)]);
+  return page(c, <UsersPage viewer={c.get("viewer")} users={users.rows} total={users.total} withPassword={withPassword} {...extra} />, status);
 }
 
 const origin = (c: DashboardContext) => new URL(c.req.url).origin;
@@ -73,12 +73,12 @@ export const settingsRoutes = new Hono<DashboardEnv>()
     }
     const result = await attempt(
       () =>
-        insertApiKey(c.var.db, actorOf(c), {
+        insertApiKey(c.get("db"), actorOf(c), {
           name: parsed.data.name,
-          userId: c.var.viewer.user.id,
+          userId: c.get("viewer").user.id,
           role: parsed.data.role,
           expiresAt: parsed.data.expires_at,
-          mode: c.var.keyMode,
+          mode: c.get("keyMode"),
         }),
       KEY_FORM_LABELS,
     );
@@ -90,7 +90,7 @@ export const settingsRoutes = new Hono<DashboardEnv>()
     const form = await readForm(c);
     const parsed = RollApiKeyBodySchema.safeParse({ expires_in_hours: Number(form.expires_in_hours ?? "0") });
     if (!parsed.success) return keysPage(c, { errors: { "": "Choose one of the grace periods offered." } }, 400);
-    const result = await attempt(() => rollApiKey(c.var.db, actorOf(c), id, parsed.data.expires_in_hours ?? 0, c.var.keyMode), {});
+    const result = await attempt(() => rollApiKey(c.get("db"), actorOf(c), id, parsed.data.expires_in_hours ?? 0, c.get("keyMode")), {});
     if (!result.ok) return keysPage(c, { errors: result.errors }, result.status as 409);
     if (!result.value) return keysPage(c, { errors: { "": "There is no such key." } }, 404);
     forgetApiKey(id);
@@ -98,7 +98,7 @@ export const settingsRoutes = new Hono<DashboardEnv>()
   })
   .post("/settings/api-keys/:id/revoke", allow(["DELETE", "/v1/api_keys/:id"]), async (c) => {
     const id = c.req.param("id");
-    const result = await attempt(() => revokeApiKey(c.var.db, actorOf(c), id), {});
+    const result = await attempt(() => revokeApiKey(c.get("db"), actorOf(c), id), {});
     if (!result.ok) return keysPage(c, { errors: result.errors }, result.status as 409);
     if (!result.value) return keysPage(c, { errors: { "": "There is no such key." } }, 404);
     forgetApiKey(id);
@@ -110,7 +110,7 @@ export const settingsRoutes = new Hono<DashboardEnv>()
     const values = { name: form.name ?? "", email: form.email ?? "", role: form.role ?? "" };
     const parsed = CreateUserBodySchema.safeParse(values);
     if (!parsed.success) return usersPage(c, { values, errors: zodFieldErrors(parsed.error, USER_FORM_LABELS) }, 400);
-    const result = await attempt(() => insertUser(c.var.db, actorOf(c), parsed.data), USER_FORM_LABELS);
+    const result = await attempt(() => insertUser(c.get("db"), actorOf(c), parsed.data), USER_FORM_LABELS);
     if (!result.ok) return usersPage(c, { values, errors: result.errors }, result.status as 409);
     const { user, invitation } = result.value;
     const url = setPasswordUrl(origin(c), invitation.token);
@@ -118,9 +118,9 @@ export const settingsRoutes = new Hono<DashboardEnv>()
   })
   .post("/settings/users/:id/invitation", allow(["POST", "/v1/users/:id/invitation"]), async (c) => {
     const id = c.req.param("id");
-    const { id: companyId } = c.var.viewer.company;
-    const user = await findUser(c.var.db, companyId, id);
-    const invitation = user && (await createInvitation(c.var.db, companyId, id));
+    const { id: companyId } = c.get("viewer").company;
+    const user = await findUser(c.get("db"), companyId, id);
+    const invitation = user && (await createInvitation(c.get("db"), companyId, id));
     if (!user || !invitation) return usersPage(c, { errors: { "": "There is no such user." } }, 404);
     const url = setPasswordUrl(origin(c), invitation.token);
     return usersPage(c, { invitation: { name: user.name, email: user.email, url, expiresAt: invitation.expiresAt } }, 201);
@@ -130,8 +130,8 @@ export const settingsRoutes = new Hono<DashboardEnv>()
     const plan = PLANS[viewer.company.plan];
     const isAdmin = mayUse(viewer.user.role, ["GET", "/v1/api_keys"]);
     const [today, admin] = await Promise.all([
-      snapshotUseToday(c.var.db, viewer.company.id),
-      isAdmin ? adminCounts(c.var.db, viewer.company.id, nowIso()) : Promise.resolve(undefined),
+      snapshotUseToday(c.get("db"), viewer.company.id),
+      isAdmin ? adminCounts(c.get("db"), viewer.company.id, nowIso()) : Promise.resolve(undefined),
     ]);
     const use = {
       ...today,

@@ -26,11 +26,11 @@ type Status = 200 | 201 | 400 | 404 | 409 | 429;
 
 async function snapshotsPage(c: DashboardContext, extra: { values?: FormValues; errors?: FieldErrors; notice?: string } = {}, status: Status = 200) {
   const listPage = pageFromQuery(c.req.query());
-  const list = await listSnapshots(c.var.db, c.var.viewer.company.id, listPage);
-  const canCreate = mayUse(c.var.viewer.user.role, ["POST", "/v1/snapshots"]);
+  const list = await listSnapshots(c.get("db"), c.get("viewer").company.id, listPage);
+  const canCreate = mayUse(c.get("viewer").user.role, ["POST", "/v1/snapshots"]);
   return page(
     c,
-    <SnapshotsPage viewer={c.var.viewer} snapshots={list.rows.map(toSnapshot)} total={list.total} hasMore={list.hasMore} page={listPage} canCreate={canCreate} {...extra} />,
+    <SnapshotsPage viewer={c.get("viewer")} snapshots={list.rows.map(toSnapshot)} total={list.total} hasMore={list.hasMore} page={listPage} canCreate={canCreate} {...extra} />,
     status,
   );
 }
@@ -38,23 +38,23 @@ async function snapshotsPage(c: DashboardContext, extra: { values?: FormValues; 
 /** The company's snapshot named in the path, or undefined (another company's is no different from none). */
 async function snapshotOf(c: DashboardContext): Promise<SnapshotRow | undefined> {
   try {
-    return await findCompanySnapshot(c.var.db, c.var.viewer.company.id, c.req.param("id")!);
+    return await findCompanySnapshot(c.get("db"), c.get("viewer").company.id, c.req.param("id")!);
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") return undefined;
     throw error;
   }
 }
 
-const noSuchSnapshot = (c: DashboardContext) => page(c, <ErrorPage viewer={c.var.viewer} title="No such snapshot" message="There is no such snapshot: it may have expired or been deleted." />, 404);
+const noSuchSnapshot = (c: DashboardContext) => page(c, <ErrorPage viewer={c.get("viewer")} title="No such snapshot" message="There is no such snapshot: it may have expired or been deleted." />, 404);
 
 function snapshotPage(c: DashboardContext, snapshot: SnapshotRow, errors?: FieldErrors, status: Status = 200) {
-  const role = c.var.viewer.user.role;
+  const role = c.get("viewer").user.role;
   const can = {
     download: mayUse(role, ["GET", "/v1/snapshots/:id/download"]),
     restore: mayUse(role, ["POST", "/v1/snapshots/:id/restore"]),
     delete: mayUse(role, ["DELETE", "/v1/snapshots/:id"]),
   };
-  return page(c, <SnapshotPage viewer={c.var.viewer} snapshot={toSnapshot(snapshot)} can={can} errors={errors} />, status);
+  return page(c, <SnapshotPage viewer={c.get("viewer")} snapshot={toSnapshot(snapshot)} can={can} errors={errors} />, status);
 }
 
 export const snapshotsRoutes = new Hono<DashboardEnv>()
@@ -92,12 +92,12 @@ export const snapshotsRoutes = new Hono<DashboardEnv>()
     if (!snapshot) return noSuchSnapshot(c);
     const result = await attempt(() => previewSnapshotRestore(c.var, snapshot), {});
     if (!result.ok) return snapshotPage(c, snapshot, result.errors, result.status as Status);
-    return page(c, <PreviewPage viewer={c.var.viewer} snapshot={toSnapshot(snapshot)} preview={result.value} />);
+    return page(c, <PreviewPage viewer={c.get("viewer")} snapshot={toSnapshot(snapshot)} preview={result.value} />);
   })
   .post("/snapshots/:id/restore", allow(["POST", "/v1/snapshots/:id/restore"]), async (c) => {
     const snapshot = await snapshotOf(c);
     if (!snapshot) return noSuchSnapshot(c);
-    const result = await attempt(() => startRestore(c.var, actorOf(c), c.var.viewer.company.plan, snapshot), {});
+    const result = await attempt(() => startRestore(c.var, actorOf(c), c.get("viewer").company.plan, snapshot), {});
     if (!result.ok) return snapshotPage(c, snapshot, result.errors, result.status as Status);
     afterChange(c);
     return c.redirect(`${SNAPSHOTS_PATH}/${snapshot.id}/restores/${result.value.id}`, 303);
@@ -105,9 +105,9 @@ export const snapshotsRoutes = new Hono<DashboardEnv>()
   .get("/snapshots/:id/restores/:restoreId", allow(["GET", "/v1/snapshots/:id/restores/:restore_id"]), async (c) => {
     const snapshot = await snapshotOf(c);
     if (!snapshot) return noSuchSnapshot(c);
-    const result = await attempt(() => findSnapshotRestore(c.var.db, c.var.viewer.company.id, snapshot.id, c.req.param("restoreId")), {});
-    if (!result.ok) return page(c, <ErrorPage viewer={c.var.viewer} title="No such restore" message="There is no such restore of this snapshot." />, 404);
-    return page(c, <RestorePage viewer={c.var.viewer} snapshot={toSnapshot(snapshot)} restore={toRestore(result.value)} path={c.req.path} />);
+    const result = await attempt(() => findSnapshotRestore(c.get("db"), c.get("viewer").company.id, snapshot.id, c.req.param("restoreId")), {});
+    if (!result.ok) return page(c, <ErrorPage viewer={c.get("viewer")} title="No such restore" message="There is no such restore of this snapshot." />, 404);
+    return page(c, <RestorePage viewer={c.get("viewer")} snapshot={toSnapshot(snapshot)} restore={toRestore(result.value)} path={c.req.path} />);
   })
   .post("/snapshots/:id/delete", allow(["DELETE", "/v1/snapshots/:id"]), async (c) => {
     const snapshot = await snapshotOf(c);

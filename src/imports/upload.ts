@@ -84,7 +84,7 @@ export const csvUpload = createMiddleware<AppEnv>(async (c, next) => {
   if (length !== undefined) {
     // A known length: the bytes go to R2 as they arrive, never held whole.
     const { readable, writable } = new FixedLengthStream(length);
-    const put = c.var.blobs.put(key, readable, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
+    const put = c.get("blobs").put(key, readable, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
     const writer = writable.getWriter();
     try {
       for (let chunk = await readChunk(); chunk; chunk = await readChunk()) await writer.write(chunk);
@@ -100,7 +100,7 @@ export const csvUpload = createMiddleware<AppEnv>(async (c, next) => {
     const chunks: Uint8Array[] = [];
     for (let chunk = await readChunk(); chunk; chunk = await readChunk()) chunks.push(chunk);
     if (size === 0) throw new ApiError("invalid_request", "The request body must be a CSV file: a header row, then one item a row.");
-    await c.var.blobs.put(key, new Blob(chunks), { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
+    await c.get("blobs").put(key, new Blob(chunks), { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
   }
   await digestWriter.close();
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -111,6 +111,6 @@ export const csvUpload = createMiddleware<AppEnv>(async (c, next) => {
     await next();
   } finally {
     // An upload that made no import (a replay, a refusal, a failure) leaves nothing behind.
-    if (!upload.claimed) await c.var.blobs.delete(key).catch(() => {});
+    if (!upload.claimed) await c.get("blobs").delete(key).catch(() => {});
   }
 });

@@ -51,7 +51,7 @@ function recordUse(c: Context<AppEnv>, record: KeyRecord): void {
   const now = nowMs();
   if (!isLastUseDue(record.lastUsedAt, now)) return;
   record.lastUsedAt = new Date(now).toISOString();
-  const write = touchApiKey(c.var.db, record.id, now).catch((error: unknown) => {
+  const write = touchApiKey(c.get("db"), record.id, now).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "last_used_at_write_failed", api_key_id: record.id, error: String(error) }));
   });
   try {
@@ -93,7 +93,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       }),
     );
   }
-  const record = await verify(c.var.db, /^Bearer +(\S+)$/i.exec(header)?.[1]);
+  const record = await verify(c.get("db"), /^Bearer +(\S+)$/i.exec(header)?.[1]);
   if (!record) throw await limitFailedAuthentication(c, invalidKey());
 
   c.set("auth", {
@@ -104,7 +104,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     role: record.role,
     plan: record.plan,
   });
-  c.set("actor", { companyId: record.companyId, userId: record.userId, apiKeyId: record.id, requestId: c.var.requestId });
+  c.set("actor", { companyId: record.companyId, userId: record.userId, apiKeyId: record.id, requestId: c.get("requestId") });
   await next();
   // A request refused by the rate limit does no D1 work, so it is not recorded as a use either.
   if (c.res.status !== 429) recordUse(c, record);

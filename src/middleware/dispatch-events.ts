@@ -81,7 +81,7 @@ export function dispatchAfterChange(db: Database, queue: Queue<DeliveryMessage>,
 export const dispatchEvents = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
-  const db = createDatabase(c.env.DB, c.var.session.bookmark() ?? "first-primary");
+  const db = createDatabase(c.env.DB, c.get("session").bookmark() ?? "first-primary");
   const { companyId } = c.get("auth");
   const work = dispatchAfterChange(db, deliveriesQueue(c.env), companyId).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "webhook_dispatch_failed", company_id: companyId, error: String(error) }));

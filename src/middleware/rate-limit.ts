@@ -62,13 +62,13 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
   const plan = PLANS[auth.plan];
   const now = nowMs();
-  const decision = await c.var.limiter.hit(auth.rateLimitId, now, {
+  const decision = await c.get("limiter").hit(auth.rateLimitId, now, {
     perMinute: plan.requestsPerMinute,
     perDay: plan.requestsPerDay,
   });
   if (!decision) return next();
-  if (decision.readFromPrimary) c.var.session.readFromPrimary();
-  else if (decision.bookmark !== null) c.var.session.catchUp(decision.bookmark);
+  if (decision.readFromPrimary) c.get("session").readFromPrimary();
+  else if (decision.bookmark !== null) c.get("session").catchUp(decision.bookmark);
   const headers = rateLimitHeaders(decision, now);
   if (!decision.allowed) throw rejection(decision, now, headers);
   await next();
@@ -77,11 +77,11 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   // bookmark on: a refused one (4xx) changed nothing, since changes are all-or-nothing batches run
   // after every check.
   const bookmark = decision.readFromPrimary
-    ? c.var.session.primaryBookmark()
+    ? c.get("session").primaryBookmark()
     : !SAFE_METHODS.has(c.req.method) && c.res.status < 400
-      ? c.var.session.bookmark()
+      ? c.get("session").bookmark()
       : null;
-  if (bookmark !== null) await c.var.limiter.recordBookmark(auth.rateLimitId, bookmark);
+  if (bookmark !== null) await c.get("limiter").recordBookmark(auth.rateLimitId, bookmark);
   setResponseHeaders(c, headers);
 });
 
@@ -101,7 +101,7 @@ export async function limitFailedAuthentication(c: Context<AppEnv>, failure: Api
     return tooManyFailures(blockedUntil, now);
   }
   blockedAddresses.delete(address);
-  const decision = await c.var.limiter.hit(`ip:${address}`, now, { perMinute: FAILED_AUTH_PER_MINUTE, perDay: null });
+  const decision = await c.get("limiter").hit(`ip:${address}`, now, { perMinute: FAILED_AUTH_PER_MINUTE, perDay: null });
   if (!decision || decision.allowed) return failure;
   blockedAddresses.set(address, decision.minute.resetAt);
   return tooManyFailures(decision.minute.resetAt, now);

@@ -28,7 +28,7 @@ function sessionStart(token: string | undefined): SessionStart {
 }
 
 /**
- * Builds the request's services once, before anything else needs them: `c.var.db` and the rest.
+ * Builds the request's services once, before anything else needs them: `c.get("db")` and the rest.
  * The database client runs in one D1 Session, opened at the `Consistency-Token` the client sent
  * (data at least that new) or unconstrained; the rate limit middleware catches it up to the key's
  * last write. Every response says where the data it read or wrote stands, in `Consistency-Token`.

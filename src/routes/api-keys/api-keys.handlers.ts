@@ -7,25 +7,25 @@ import type * as routes from "./api-keys.routes.ts";
 
 export const listApiKeys: AppRouteHandler<typeof routes.listApiKeys> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, ...list } = await listCompanyKeys(c.var.db, c.var.auth.companyId, page);
+  const { rows, ...list } = await listCompanyKeys(c.get("db"), c.get("auth").companyId, page);
   return c.json(paginate(rows, list, page), 200);
 };
 
 export const createApiKey: AppRouteHandler<typeof routes.createApiKey> = async (c) => {
   const body = c.req.valid("json");
-  const key = await insertApiKey(c.var.db, c.var.actor, {
+  const key = await insertApiKey(c.get("db"), c.get("actor"), {
     name: body.name,
-    userId: body.user_id ?? c.var.auth.userId,
+    userId: body.user_id ?? c.get("auth").userId,
     role: body.role,
     expiresAt: body.expires_at,
-    mode: c.var.keyMode,
+    mode: c.get("keyMode"),
   });
   return c.json(key, 201);
 };
 
 export const getApiKey: AppRouteHandler<typeof routes.getApiKey> = async (c) => {
   const { id } = c.req.valid("param");
-  const key = await findApiKey(c.var.db, c.var.auth.companyId, id);
+  const key = await findApiKey(c.get("db"), c.get("auth").companyId, id);
   if (!key) throw notFound("API key", id);
   return c.json(key, 200);
 };
@@ -35,7 +35,7 @@ export const getApiKey: AppRouteHandler<typeof routes.getApiKey> = async (c) => 
 
 export const revokeApiKey: AppRouteHandler<typeof routes.revokeApiKey> = async (c) => {
   const { id } = c.req.valid("param");
-  if (!(await revoke(c.var.db, c.var.actor, id))) throw notFound("API key", id);
+  if (!(await revoke(c.get("db"), c.get("actor"), id))) throw notFound("API key", id);
   forgetApiKey(id);
   return c.body(null, 204);
 };
@@ -43,7 +43,7 @@ export const revokeApiKey: AppRouteHandler<typeof routes.revokeApiKey> = async (
 export const rollApiKey: AppRouteHandler<typeof routes.rollApiKey> = async (c) => {
   const { id } = c.req.valid("param");
   const { expires_in_hours: graceHours = 0 } = c.req.valid("json");
-  const key = await roll(c.var.db, c.var.actor, id, graceHours, c.var.keyMode);
+  const key = await roll(c.get("db"), c.get("actor"), id, graceHours, c.get("keyMode"));
   if (!key) throw notFound("API key", id);
   forgetApiKey(id);
   return c.json(key, 201);

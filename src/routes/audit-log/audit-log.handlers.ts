@@ -11,7 +11,7 @@ export const listAuditLog: AppRouteHandler<typeof routes.listAuditLog> = async (
   const { action, item_id, user_id, since, ...page } = c.req.valid("query");
   const auth = c.get("auth");
   const { rows, ...list } = await listAuditEntries(
-    c.var.db,
+    c.get("db"),
     auth.companyId,
     PLANS[auth.plan].auditRetentionDays,
     { action, itemId: item_id, userId: user_id, since, hiddenResourceTypes: hiddenResourceTypes(auth.role) },

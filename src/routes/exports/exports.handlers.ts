@@ -62,12 +62,12 @@ function csvHeaders(name: string) {
 
 export const exportItems: AppRouteHandler<typeof routes.exportItems> = async (c) => {
   const { search, location, low_stock: lowStock } = c.req.valid("query");
-  const pages = exportItemPages(c.var.db, c.get("auth").companyId, { search, location, lowStock });
+  const pages = exportItemPages(c.get("db"), c.get("auth").companyId, { search, location, lowStock });
   return c.body(csvStream(ITEM_COLUMNS, mapped(pages, toItem)), 200, csvHeaders("items"));
 };
 
 export const exportTransactions: AppRouteHandler<typeof routes.exportTransactions> = async (c) => {
   const { item_id, type, since, until } = c.req.valid("query");
-  const pages = exportTransactionPages(c.var.db, c.get("auth").companyId, { itemId: item_id, type, since, until });
+  const pages = exportTransactionPages(c.get("db"), c.get("auth").companyId, { itemId: item_id, type, since, until });
   return c.body(csvStream(TRANSACTION_COLUMNS, mapped(pages, toTransaction)), 200, csvHeaders("transactions"));
 };

@@ -11,7 +11,7 @@ import type * as routes from "./imports.routes.ts";
 
 export const createImport: AppRouteHandler<typeof routes.createImport> = async (c) => {
   const { dry_run, on_error } = c.req.valid("query");
-  const row = await startImport(c.var, c.var.actor, c.get("auth").plan, uploadOf(c)!, {
+  const row = await startImport(c.var, c.get("actor"), c.get("auth").plan, uploadOf(c)!, {
     dryRun: dry_run ?? false,
     onError: on_error ?? "fail",
   });
@@ -20,12 +20,12 @@ export const createImport: AppRouteHandler<typeof routes.createImport> = async (
 
 export const listImports: AppRouteHandler<typeof routes.listImports> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, ...list } = await listRows(c.var.db, c.get("auth").companyId, page);
+  const { rows, ...list } = await listRows(c.get("db"), c.get("auth").companyId, page);
   return c.json(paginate(rows.map(toImport), list, page), 200);
 };
 
 async function companyImport(c: Parameters<AppRouteHandler<typeof routes.getImport>>[0], id: string) {
-  const row = await findCompanyImport(c.var.db, c.get("auth").companyId, id);
+  const row = await findCompanyImport(c.get("db"), c.get("auth").companyId, id);
   if (!row) throw notFound("import", id);
   return row;
 }
@@ -37,13 +37,13 @@ export const getImport: AppRouteHandler<typeof routes.getImport> = async (c) => 
 
 export const getImportErrors: AppRouteHandler<typeof routes.getImportErrors> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findCompanyImport(c.var.db, c.get("auth").companyId, id);
+  const row = await findCompanyImport(c.get("db"), c.get("auth").companyId, id);
   if (!row) throw notFound("import", id);
   const headers = {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="${row.id}-errors.csv"`,
   };
-  const object = row.errorsCount > 0 ? await c.var.blobs.get(errorsKey(row)) : null;
+  const object = row.errorsCount > 0 ? await c.get("blobs").get(errorsKey(row)) : null;
   if (!object) {
     // No errors (or only the one that stopped the import, shown in the import object).
     const lines = [csvLine(ERROR_COLUMNS), ...row.errors.map((e) => csvLine([e.row, e.column, e.message]))];

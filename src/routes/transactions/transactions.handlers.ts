@@ -7,7 +7,7 @@ import type { AppRouteHandler } from "../../types.ts";
 import type * as routes from "./transactions.routes.ts";
 
 export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
-  const [row] = await recordMovements(c.var.db, c.var.actor, [toMovement(c.req.valid("json"))]);
+  const [row] = await recordMovements(c.get("db"), c.get("actor"), [toMovement(c.req.valid("json"))]);
   return c.json(toTransaction(row!), 201);
 };
 
@@ -15,7 +15,7 @@ export const createTransactionBatch: AppRouteHandler<typeof routes.createTransac
   const { transactions } = c.req.valid("json");
   const rows = await withEntryPath(
     (i) => `transactions[${i}]`,
-    () => recordMovements(c.var.db, c.var.actor, transactions.map(toMovement)),
+    () => recordMovements(c.get("db"), c.get("actor"), transactions.map(toMovement)),
   );
   return c.json({ data: rows.map(toTransaction) }, 201);
 };
@@ -23,7 +23,7 @@ export const createTransactionBatch: AppRouteHandler<typeof routes.createTransac
 export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
   const { item_id, type, since, until, ...page } = c.req.valid("query");
   const { rows, ...list } = await listLedger(
-    c.var.db,
+    c.get("db"),
     c.get("auth").companyId,
     { itemId: item_id, type, since, until },
     page,
@@ -33,7 +33,7 @@ export const listTransactions: AppRouteHandler<typeof routes.listTransactions> =
 
 export const getTransaction: AppRouteHandler<typeof routes.getTransaction> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findTransaction(c.var.db, c.get("auth").companyId, id);
+  const row = await findTransaction(c.get("db"), c.get("auth").companyId, id);
   if (!row) throw notFound("transaction", id);
   return c.json(toTransaction(row), 200);
 };

@@ -8,19 +8,19 @@ import type * as routes from "./users.routes.ts";
 
 export const listUsers: AppRouteHandler<typeof routes.listUsers> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, ...list } = await listCompanyUsers(c.var.db, c.var.auth.companyId, page);
+  const { rows, ...list } = await listCompanyUsers(c.get("db"), c.get("auth").companyId, page);
   return c.json(paginate(rows, list, page), 200);
 };
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
-  const { user, invitation } = await insertUser(c.var.db, c.var.actor, c.req.valid("json"));
+  const { user, invitation } = await insertUser(c.get("db"), c.get("actor"), c.req.valid("json"));
   const url = setPasswordUrl(new URL(c.req.url).origin, invitation.token);
   return c.json({ ...user, invitation_url: url, invitation_expires_at: invitation.expiresAt }, 201);
 };
 
 export const getUser: AppRouteHandler<typeof routes.getUser> = async (c) => {
   const { id } = c.req.valid("param");
-  const user = await findUser(c.var.db, c.var.auth.companyId, id);
+  const user = await findUser(c.get("db"), c.get("auth").companyId, id);
   if (!user) throw notFound("user", id);
   return c.json(user, 200);
 };
@@ -28,7 +28,7 @@ export const getUser: AppRouteHandler<typeof routes.getUser> = async (c) => {
 // The links point at this request's origin: the dashboard is served by the same Worker.
 export const createInvitation: AppRouteHandler<typeof routes.createInvitation> = async (c) => {
   const { id } = c.req.valid("param");
-  const invitation = await newInvitation(c.var.db, c.var.auth.companyId, id);
+  const invitation = await newInvitation(c.get("db"), c.get("auth").companyId, id);
   if (!invitation) throw notFound("user", id);
   const url = setPasswordUrl(new URL(c.req.url).origin, invitation.token);
   return c.json({ user_id: id, invitation_url: url, expires_at: invitation.expiresAt }, 201);

@@ -11,7 +11,7 @@ const RESOURCE = "webhook delivery";
 export const listWebhookDeliveries: AppRouteHandler<typeof routes.listWebhookDeliveries> = async (c) => {
   const { endpoint_id, event_id, status, ...page } = c.req.valid("query");
   const { rows, ...list } = await listDeliveries(
-    c.var.db,
+    c.get("db"),
     c.get("auth").companyId,
     { endpointId: endpoint_id, eventId: event_id, status },
     page,
@@ -21,7 +21,7 @@ export const listWebhookDeliveries: AppRouteHandler<typeof routes.listWebhookDel
 
 export const getWebhookDelivery: AppRouteHandler<typeof routes.getWebhookDelivery> = async (c) => {
   const { id } = c.req.valid("param");
-  const found = await findDelivery(c.var.db, c.get("auth").companyId, id);
+  const found = await findDelivery(c.get("db"), c.get("auth").companyId, id);
   if (!found) throw notFound(RESOURCE, id);
   return c.json({ ...toWebhookDelivery(found.delivery), attempt_history: found.attempts.map(toWebhookDeliveryAttempt) }, 200);
 };
@@ -32,7 +32,7 @@ export const getWebhookDelivery: AppRouteHandler<typeof routes.getWebhookDeliver
  */
 export const retryWebhookDelivery: AppRouteHandler<typeof routes.retryWebhookDelivery> = async (c) => {
   const { id } = c.req.valid("param");
-  const retried = await retryDelivery(c.var.db, c.get("auth").companyId, id);
+  const retried = await retryDelivery(c.get("db"), c.get("auth").companyId, id);
   if (!retried) throw notFound(RESOURCE, id);
   if (typeof retried === "string") throw cannotRetry(retried);
   const { delivery, attempts } = retried;

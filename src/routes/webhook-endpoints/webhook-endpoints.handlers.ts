@@ -17,7 +17,7 @@ const RESOURCE = "webhook endpoint";
 
 export const listWebhookEndpoints: AppRouteHandler<typeof routes.listWebhookEndpoints> = async (c) => {
   const page = c.req.valid("query");
-  const { rows, ...list } = await listCompanyEndpoints(c.var.db, c.var.auth.companyId, page);
+  const { rows, ...list } = await listCompanyEndpoints(c.get("db"), c.get("auth").companyId, page);
   return c.json(paginate(rows, list, page), 200);
 };
 
@@ -25,16 +25,16 @@ export const listWebhookEndpoints: AppRouteHandler<typeof routes.listWebhookEndp
 
 export const createWebhookEndpoint: AppRouteHandler<typeof routes.createWebhookEndpoint> = async (c) => {
   const body = c.req.valid("json");
-  assertWebhookUrl(body.url, c.var.keyMode);
-  const endpoint = await insertWebhookEndpoint(c.var.db, c.var.actor, c.var.auth.plan, body);
+  assertWebhookUrl(body.url, c.get("keyMode"));
+  const endpoint = await insertWebhookEndpoint(c.get("db"), c.get("actor"), c.get("auth").plan, body);
   // This instance's next change dispatches at once (others see the endpoint within a second).
-  forgetWebhookEndpoints(c.var.auth.companyId);
+  forgetWebhookEndpoints(c.get("auth").companyId);
   return c.json(endpoint, 201);
 };
 
 export const getWebhookEndpoint: AppRouteHandler<typeof routes.getWebhookEndpoint> = async (c) => {
   const { id } = c.req.valid("param");
-  const endpoint = await findWebhookEndpoint(c.var.db, c.var.auth.companyId, id);
+  const endpoint = await findWebhookEndpoint(c.get("db"), c.get("auth").companyId, id);
   if (!endpoint) throw notFound(RESOURCE, id);
   return c.json(endpoint, 200);
 };
@@ -42,24 +42,24 @@ export const getWebhookEndpoint: AppRouteHandler<typeof routes.getWebhookEndpoin
 export const updateWebhookEndpoint: AppRouteHandler<typeof routes.updateWebhookEndpoint> = async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
-  if (body.url !== undefined) assertWebhookUrl(body.url, c.var.keyMode);
-  const endpoint = await updateEndpoint(c.var.db, c.var.actor, id, body);
+  if (body.url !== undefined) assertWebhookUrl(body.url, c.get("keyMode"));
+  const endpoint = await updateEndpoint(c.get("db"), c.get("actor"), id, body);
   if (!endpoint) throw notFound(RESOURCE, id);
-  forgetWebhookEndpoints(c.var.auth.companyId);
+  forgetWebhookEndpoints(c.get("auth").companyId);
   return c.json(endpoint, 200);
 };
 
 export const deleteWebhookEndpoint: AppRouteHandler<typeof routes.deleteWebhookEndpoint> = async (c) => {
   const { id } = c.req.valid("param");
-  if (!(await deleteEndpoint(c.var.db, c.var.actor, id))) throw notFound(RESOURCE, id);
-  forgetWebhookEndpoints(c.var.auth.companyId);
+  if (!(await deleteEndpoint(c.get("db"), c.get("actor"), id))) throw notFound(RESOURCE, id);
+  forgetWebhookEndpoints(c.get("auth").companyId);
   return c.body(null, 204);
 };
 
 export const rollWebhookSecret: AppRouteHandler<typeof routes.rollWebhookSecret> = async (c) => {
   const { id } = c.req.valid("param");
   const { expires_in_hours: graceHours = 0 } = c.req.valid("json");
-  const endpoint = await roll(c.var.db, c.var.actor, id, graceHours);
+  const endpoint = await roll(c.get("db"), c.get("actor"), id, graceHours);
   if (!endpoint) throw notFound(RESOURCE, id);
   return c.json(endpoint, 200);
 };
