@@ -1,0 +1,98 @@
+// node scripts/bench/d1-statements.ts [--calls 400] [--rounds 2] [--items 2000]
+//
+// What D1 statements cost in this workerd, apart from everything else a request does: a Worker
+// that only runs the given D1 statement(s) `--calls` times, one call after the other, over the
+// API's schema with `--items` items, and the workerd CPU per call. Compares the calibration
+// floors' statements (SELECT 1; a batch of three small INSERTs) with the API's: GET item's query,
+// and a stock movement's batch, whole and without its later statements. Rounds alternate the
+// variants, so that the machine's load is shared fairly.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
+import { unstable_splitSqlQuery } from "wrangler";
+import type { BoundStatement } from "../../src/db/client.ts";
+import { provisionCompany } from "../../src/db/provisioning.ts";
+import { movementStatements } from "../../src/db/transactions.ts";
+import { seedItems } from "../seed.ts";
+import { workerdCpuSeconds } from "./cpu.ts";
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: "string", default: "400" },
+    rounds: { type: "string", default: "2" },
+    items: { type: "string", default: "2000" },
+  },
+});
+
+// Runs `calls` D1 calls of the posted statements one after the other. Parameters "@txn" and
+// "@id" are replaced per call (a ledger row's id, shared by the call's statements; a fresh id).
+const script = `let call = 0;
+export default {
+  async fetch(request, env) {
+    const { statements, calls } = await request.json();
+    for (let i = 0; i < calls; i++) {
+      const n = ++call;
+      const bind = (p) => (p === "@txn" ? "txn_bench" + n : p === "@id" ? "id_bench" + n + "_" + Math.random() : p);
+      const prepared = statements.map((s) => env.DB.prepare(s.sql).bind(...s.params.map(bind)));
+      if (prepared.length === 1) await prepared[0].all();
+      else await env.DB.batch(prepared);
+    }
+    return new Response("ok");
+  },
+};`;
+
+const mf = new Miniflare(
+  convertV4MiniflareOptions({ modules: true, script, compatibilityDate: "2025-09-01", d1Databases: { DB: "bench" } } as V4MiniflareOptions),
+);
+try {
+  await mf.ready;
+  const db = await mf.getD1Database("DB");
+  for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
+    await db.batch(unstable_splitSqlQuery(readFileSync(join("migrations", file), "utf8")).map((query) => db.prepare(query)));
+  }
+  await db.prepare("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, value TEXT NOT NULL)").run();
+  const company = await provisionCompany({ name: "D1 statements", plan: "enterprise", mode: "test" });
+  await db.batch(company.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+  await seedItems(db, { companyId: company.companyId, userId: company.userId, count: Number(values.items) });
+  const itemId = (await db.prepare("SELECT id FROM items LIMIT 1 OFFSET 7").first<{ id: string }>())!.id;
+  const actor = { companyId: company.companyId, userId: company.userId, apiKeyId: "key_bench", requestId: "req_bench" };
+
+  type Posted = { sql: string; params: unknown[] };
+  const posted = (statement: BoundStatement): Posted => ({ sql: statement.query.sql, params: statement.query.params });
+  // A receipt of 1, as POST /v1/transactions records it; every id the statements make is fresh per call.
+  const movement = movementStatements(null as never, actor, { itemId, type: "receive", change: 1 }, "@txn", new Date().toISOString())
+    .map((s) => posted(s as BoundStatement))
+    .map((s) => ({ ...s, params: s.params.map((p) => (typeof p === "string" && /^(evt|event)_/.test(p) ? "@id" : p)) }));
+  const variants: [string, Posted[]][] = [
+    ["SELECT 1 (the GET floor's query)", [{ sql: "SELECT 1 AS one", params: [] }]],
+    [
+      "GET item's query (one item row)",
+      [{ sql: "SELECT * FROM items WHERE company_id = ? AND deleted_at IS NULL AND id = ? LIMIT 1", params: [company.companyId, itemId] }],
+    ],
+    ["3 small INSERTs (the POST floor's batch)", [1, 2, 3].map((v) => ({ sql: "INSERT INTO bench_rows (value) VALUES (?)", params: [String(v)] }))],
+    ["movement: ledger row + item quantity", movement.slice(0, 2)],
+    ["movement: + audit entry", movement.slice(0, 3)],
+    ["movement: + events (the whole batch)", movement],
+  ];
+  const calls = Number(values.calls);
+  const results = new Map<string, number[]>();
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    for (const [name, statements] of variants) {
+      const before = workerdCpuSeconds();
+      const response = await mf.dispatchFetch("http://bench/", { method: "POST", body: JSON.stringify({ statements, calls }) });
+      const text = await response.text();
+      if (text !== "ok") throw new Error(`${name}: ${text.slice(0, 300)}`);
+      const us = ((workerdCpuSeconds() - before) * 1e6) / calls;
+      results.set(name, [...(results.get(name) ?? []), us]);
+      console.log(`round ${round}  ${name.padEnd(44)} ${us.toFixed(0).padStart(6)} µs CPU a call`);
+    }
+  }
+  console.log("\n| D1 call | statements | workerd CPU µs a call (median of rounds) |\n|---|---:|---:|");
+  for (const [name, statements] of variants) {
+    const runs = [...results.get(name)!].sort((a, b) => a - b);
+    console.log(`| ${name} | ${statements.length} | ${runs[Math.floor(runs.length / 2)]!.toFixed(0)} |`);
+  }
+} finally {
+  await mf.dispose();
+}
