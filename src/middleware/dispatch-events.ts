@@ -17,10 +17,17 @@ const endpointCache = new Map<string, { enabled: boolean; fetchedAt: number }>()
 /** Dispatch steps after one request: a change writes a few events, a batch of 100 at most a few hundred. */
 const DISPATCH_CALLS_PER_REQUEST = 5;
 
-async function companyHasEndpoint(db: Database, companyId: string): Promise<boolean> {
+/** What the cache knows of whether the company has an enabled endpoint (undefined: nothing fresh). */
+function cachedHasEndpoint(companyId: string): boolean | undefined {
   const now = nowMs();
   const cached = endpointCache.get(companyId);
-  if (cached && now - cached.fetchedAt < CACHE_TTL_MS && now >= cached.fetchedAt) return cached.enabled;
+  return cached && now - cached.fetchedAt < CACHE_TTL_MS && now >= cached.fetchedAt ? cached.enabled : undefined;
+}
+
+async function companyHasEndpoint(db: Database, companyId: string): Promise<boolean> {
+  const cached = cachedHasEndpoint(companyId);
+  if (cached !== undefined) return cached;
+  const now = nowMs();
   const enabled = await hasEnabledEndpoint(db, companyId);
   endpointCache.delete(companyId);
   if (endpointCache.size >= CACHE_MAX_ENTRIES) endpointCache.delete(endpointCache.keys().next().value!);
@@ -81,8 +88,10 @@ export function dispatchAfterChange(db: Database, queue: Queue<DeliveryMessage>,
 export const dispatchEvents = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
-  const db = createDatabase(c.env.DB, c.get("session").bookmark() ?? "first-primary");
   const { companyId } = c.get("auth");
+  // Most changes are of companies without an endpoint, which the cache knows: nothing to start.
+  if (cachedHasEndpoint(companyId) === false && !running.has(companyId)) return;
+  const db = createDatabase(c.env.DB, c.get("session").bookmark() ?? "first-primary");
   const work = dispatchAfterChange(db, deliveriesQueue(c.env), companyId).catch((error: unknown) => {
     console.error(JSON.stringify({ event: "webhook_dispatch_failed", company_id: companyId, error: String(error) }));
   });

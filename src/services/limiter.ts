@@ -17,12 +17,21 @@ export interface Limiter {
   recordBookmark(name: string, bookmark: string): Promise<void>;
 }
 
-/** One `RateLimiter` Durable Object per name, called by RPC: the only DO call of a request. */
+/**
+ * One `RateLimiter` Durable Object per name, called by RPC: the request's one DO call (two for a
+ * change, which hands over its bookmark). Made per request, so each name's stub is made once.
+ */
 export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimiter>): Limiter {
+  const stubs = new Map<string, DurableObjectStub<RateLimiter>>();
+  const stub = (name: string) => {
+    let found = stubs.get(name);
+    if (!found) stubs.set(name, (found = namespace.getByName(name)));
+    return found;
+  };
   return {
     async hit(name, now, limits) {
       try {
-        return await namespace.getByName(name).hitWithBookmark(now, limits);
+        return await stub(name).hitWithBookmark(now, limits);
       } catch (error) {
         console.error(JSON.stringify({ event: "rate_limiter_unavailable", limiter: name, error: String(error) }));
         return null;
@@ -30,7 +39,7 @@ export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimit
     },
     async recordBookmark(name, bookmark) {
       try {
-        await namespace.getByName(name).recordBookmark(bookmark);
+        await stub(name).recordBookmark(bookmark);
       } catch (error) {
         console.error(JSON.stringify({ event: "bookmark_not_recorded", limiter: name, error: String(error) }));
       }
