@@ -208,8 +208,15 @@ function candidateEvents(
           candidates.map((candidate, i) => sql`WHEN ${sql.raw(String(i + 1))} THEN ${part(candidate)}`),
           sql` `,
         )} END`;
+      // The types are this module's own names (letters, dots, underscores): written as literals.
+      const literal = (name: string) => {
+        if (!/^[a-z_.]+$/.test(name)) throw new Error(`not an event or object type: ${name}`);
+        return sql.raw(`'${name}'`);
+      };
       const rows = sql.join(
-        candidates.map((c, i) => sql`SELECT ${sql.raw(String(i + 1))} AS position, ${c.type} AS type, ${c.objectType} AS object_type`),
+        candidates.map(
+          (c, i) => sql`SELECT ${sql.raw(String(i + 1))} AS position, ${literal(c.type)} AS type, ${literal(c.objectType)} AS object_type`,
+        ),
         sql` UNION ALL `,
       );
       return sql`
@@ -260,18 +267,39 @@ function stockAlerts(before: StockState): Candidate[] {
   ];
 }
 
+/** Which way a movement moves stock: up (by a positive change), down (by one below 0), or either (to a level). */
+export type StockDirection = "up" | "down" | "either";
+
+/**
+ * The alerts a movement can cause, by its direction: stock that rises (its reorder point unchanged)
+ * can neither become low nor run out, and stock that falls cannot come back.
+ */
+const POSSIBLE_ALERTS: Record<StockDirection, EventType[]> = {
+  up: ["item.back_in_stock"],
+  down: ["item.low_stock", "item.out_of_stock"],
+  either: ["item.low_stock", "item.out_of_stock", "item.back_in_stock"],
+};
+
 /**
  * The events of a ledger row written earlier in the batch: its `transaction.created` and the
- * item's stock alerts, its reorder point unchanged by a movement. Built once (the busiest statement).
+ * item's stock alerts that its direction allows, its reorder point unchanged by a movement. Built
+ * once per direction (the busiest statement; the candidates that cannot hold are left out of it).
  */
-export function movementEvents(actor: Actor, transactionId: string, itemId: string, createdAt: string): BoundStatement {
+export function movementEvents(
+  actor: Actor,
+  transactionId: string,
+  itemId: string,
+  createdAt: string,
+  direction: StockDirection,
+): BoundStatement {
+  const alerts = POSSIBLE_ALERTS[direction];
   return candidateEvents(
-    "movement",
-    4,
+    `movement:${direction}`,
+    1 + alerts.length,
     () => ({
       candidates: [
         { type: "transaction.created", objectType: "transaction", object: rowJson(transactions, "t"), when: sql`1` },
-        ...stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }),
+        ...stockAlerts({ quantity: sql`t.quantity_before`, reorderPoint: sql`i.reorder_point` }).filter((c) => alerts.includes(c.type)),
       ],
       from: sql`JOIN ${transactions} t ON t.id = ${sql.placeholder("transactionId")} AND t.company_id = ${sql.placeholder("companyId")}
                 JOIN ${items} i ON i.id = ${sql.placeholder("itemId")} AND i.company_id = ${sql.placeholder("companyId")}`,

@@ -8,7 +8,7 @@ import type { Page } from "../lib/pagination.ts";
 import { auditTransaction, type Actor } from "./audit.ts";
 import { guardedRow, isConstraintFailure } from "./batch-guard.ts";
 import { fromDriverRow, fromTemplate, runBatch, type Database } from "./client.ts";
-import { movementEvents } from "./events.ts";
+import { movementEvents, type StockDirection } from "./events.ts";
 import { listPage, type ListQuery } from "./list-page.ts";
 import { items, transactions, type TransactionRow, type TransactionType } from "./schema.ts";
 
@@ -111,8 +111,13 @@ export function movementStatements(
     ledgerInsert(actor, movement, transactionId, now),
     itemQuantityUpdate(actor, movement.itemId, transactionId, now),
     ...(audit ? [auditTransaction(actor, transactionId, now)] : []),
-    ...(events === "all" ? [movementEvents(actor, transactionId, movement.itemId, now)] : []),
+    ...(events === "all" ? [movementEvents(actor, transactionId, movement.itemId, now, directionOf(movement))] : []),
   ];
+}
+
+function directionOf(movement: Movement): StockDirection {
+  if (movement.level !== undefined) return "either";
+  return movement.change > 0 ? "up" : "down";
 }
 
 /** The quantities of the live items the movements are about, by id. */
