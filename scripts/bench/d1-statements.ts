@@ -14,7 +14,7 @@ import { unstable_splitSqlQuery } from "wrangler";
 import type { BoundStatement } from "../../src/db/client.ts";
 import { provisionCompany } from "../../src/db/provisioning.ts";
 import { movementStatements } from "../../src/db/transactions.ts";
-import { seedItems } from "../seed.ts";
+import { seedItemId, seedItems } from "../seed.ts";
 import { workerdCpuSeconds } from "./cpu.ts";
 
 const { values } = parseArgs({
@@ -25,15 +25,17 @@ const { values } = parseArgs({
   },
 });
 
-// Runs `calls` D1 calls of the posted statements one after the other. Parameters "@txn" and
-// "@id" are replaced per call (a ledger row's id, shared by the call's statements; a fresh id).
+// Runs `calls` D1 calls of the posted statements one after the other. Parameters "@txn", "@id"
+// and "@item" are replaced per call (a ledger row's id, shared by the call's statements; a fresh
+// id; one of the posted item ids, at random).
 const script = `let call = 0;
 export default {
   async fetch(request, env) {
-    const { statements, calls } = await request.json();
+    const { statements, calls, itemIds } = await request.json();
     for (let i = 0; i < calls; i++) {
       const n = ++call;
-      const bind = (p) => (p === "@txn" ? "txn_bench" + n : p === "@id" ? "id_bench" + n + "_" + Math.random() : p);
+      const item = itemIds[Math.floor(Math.random() * itemIds.length)];
+      const bind = (p) => (p === "@txn" ? "txn_bench" + n : p === "@id" ? "id_bench" + n + "_" + Math.random() : p === "@item" ? item : p);
       const prepared = statements.map((s) => env.DB.prepare(s.sql).bind(...s.params.map(bind)));
       if (prepared.length === 1) await prepared[0].all();
       else await env.DB.batch(prepared);
@@ -55,20 +57,20 @@ try {
   const company = await provisionCompany({ name: "D1 statements", plan: "enterprise", mode: "test" });
   await db.batch(company.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
   await seedItems(db, { companyId: company.companyId, userId: company.userId, count: Number(values.items) });
-  const itemId = (await db.prepare("SELECT id FROM items LIMIT 1 OFFSET 7").first<{ id: string }>())!.id;
+  const itemIds = Array.from({ length: Number(values.items) }, (_, i) => seedItemId(i + 1));
   const actor = { companyId: company.companyId, userId: company.userId, apiKeyId: "key_bench", requestId: "req_bench" };
 
   type Posted = { sql: string; params: unknown[] };
   const posted = (statement: BoundStatement): Posted => ({ sql: statement.query.sql, params: statement.query.params });
   // A receipt of 1, as POST /v1/transactions records it; every id the statements make is fresh per call.
-  const movement = movementStatements(null as never, actor, { itemId, type: "receive", change: 1 }, "@txn", new Date().toISOString())
+  const movement = movementStatements(null as never, actor, { itemId: "@item", type: "receive", change: 1 }, "@txn", new Date().toISOString())
     .map((s) => posted(s as BoundStatement))
     .map((s) => ({ ...s, params: s.params.map((p) => (typeof p === "string" && /^(evt|event)_/.test(p) ? "@id" : p)) }));
   const variants: [string, Posted[]][] = [
     ["SELECT 1 (the GET floor's query)", [{ sql: "SELECT 1 AS one", params: [] }]],
     [
       "GET item's query (one item row)",
-      [{ sql: "SELECT * FROM items WHERE company_id = ? AND deleted_at IS NULL AND id = ? LIMIT 1", params: [company.companyId, itemId] }],
+      [{ sql: "SELECT * FROM items WHERE company_id = ? AND deleted_at IS NULL AND id = ? LIMIT 1", params: [company.companyId, "@item"] }],
     ],
     ["3 small INSERTs (the POST floor's batch)", [1, 2, 3].map((v) => ({ sql: "INSERT INTO bench_rows (value) VALUES (?)", params: [String(v)] }))],
     ["movement: ledger row + item quantity", movement.slice(0, 2)],
@@ -80,7 +82,7 @@ try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [name, statements] of variants) {
       const before = workerdCpuSeconds();
-      const response = await mf.dispatchFetch("http://bench/", { method: "POST", body: JSON.stringify({ statements, calls }) });
+      const response = await mf.dispatchFetch("http://bench/", { method: "POST", body: JSON.stringify({ statements, calls, itemIds }) });
       const text = await response.text();
       if (text !== "ok") throw new Error(`${name}: ${text.slice(0, 300)}`);
       const us = ((workerdCpuSeconds() - before) * 1e6) / calls;
