@@ -16,8 +16,17 @@
 //   /do-alarm-d1, /do-alarm-d1-write  the same two with the DO call of /do-write-alarm (the answer
 //              does not wait for a write; an alarm writes the count at most once a second): the
 //              floors now that the rate limiter answers before writing (src/rate-limiter.ts)
+//   /own-read   the DO call of /do-alarm-d1, then GET item's own query (a random item) instead of
+//              SELECT 1
+//   /own-write  the same DO call, then a stock movement's own D1 batch (ledger row, item quantity,
+//              audit entry, events: the API's statements over its schema) in a D1 Session, then
+//              the key's bookmark handed to the DO in a second call: everything POST
+//              /v1/transactions asks of the platform, with none of its application code
+// The two "own" floors need POST /setup first, with the statements of scripts/bench/api-statements.ts.
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
+import type { ApiStatements, PostedStatement } from "./api-statements.ts";
+import { bindParam } from "./statement-params.ts";
 
 interface CalibrationEnv {
   DB: D1Database;
@@ -29,6 +38,7 @@ type Persist = "none" | "write" | "unconfirmed" | "timer" | "alarm";
 export class Counter extends DurableObject {
   #count = 0;
   #flushPending = false;
+  #bookmark: string | null = null;
 
   hit(persist: Persist | boolean): { count: number } {
     const mode = persist === true ? "write" : persist === false ? "none" : persist;
@@ -46,6 +56,11 @@ export class Counter extends DurableObject {
   #timerWrite(): void {
     this.#flushPending = false;
     this.ctx.storage.kv.put("count", this.#count);
+  }
+
+  /** As the rate limiter keeps the key's bookmark: in memory. */
+  recordBookmark(bookmark: string): void {
+    this.#bookmark = bookmark;
   }
 
   override alarm(): void {
@@ -96,6 +111,33 @@ app.get("/do-alarm-d1-write", async (c) => {
   await counter(c.env).hit("alarm");
   const insert = c.env.DB.prepare("INSERT INTO bench_rows (value) VALUES (?)");
   await c.env.DB.batch([insert.bind("a"), insert.bind("b"), insert.bind("c")]);
+  return c.json(ok);
+});
+let own: ApiStatements | undefined;
+let calls = 0;
+app.post("/setup", async (c) => {
+  own = await c.req.json<ApiStatements>();
+  return c.json(ok);
+});
+/** The statements for one call, with a random item of the posted ones. */
+function bound(db: D1Database | D1DatabaseSession, pick: (own: ApiStatements) => PostedStatement[]) {
+  if (!own) throw new Error("POST /setup first");
+  const statements = pick(own);
+  const call = ++calls;
+  const item = own.itemIds[Math.floor(Math.random() * own.itemIds.length)]!;
+  return statements.map((s) => db.prepare(s.sql).bind(...s.params.map((p) => bindParam(p, call, item))));
+}
+app.get("/own-read", async (c) => {
+  await counter(c.env).hit("alarm");
+  await bound(c.env.DB, (o) => [o.getItem])[0]!.first();
+  return c.json(ok);
+});
+app.get("/own-write", async (c) => {
+  const limiter = counter(c.env);
+  await limiter.hit("alarm");
+  const session = c.env.DB.withSession("first-unconstrained");
+  await session.batch(bound(session, (o) => o.movement));
+  await limiter.recordBookmark(session.getBookmark()!);
   return c.json(ok);
 });
 app.get("*", (c) => c.json(ok));

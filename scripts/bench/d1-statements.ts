@@ -6,15 +6,10 @@
 // floors' statements (SELECT 1; a batch of three small INSERTs) with the API's: GET item's query,
 // and a stock movement's batch, whole and without its later statements. Rounds alternate the
 // variants, so that the machine's load is shared fairly.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
-import { unstable_splitSqlQuery } from "wrangler";
-import type { BoundStatement } from "../../src/db/client.ts";
-import { provisionCompany } from "../../src/db/provisioning.ts";
-import { movementStatements } from "../../src/db/transactions.ts";
-import { seedItemId, seedItems } from "../seed.ts";
+import { seedApiStatements, type PostedStatement } from "./api-statements.ts";
+import { bindParam } from "./statement-params.ts";
 import { workerdCpuSeconds } from "./cpu.ts";
 
 const { values } = parseArgs({
@@ -25,18 +20,17 @@ const { values } = parseArgs({
   },
 });
 
-// Runs `calls` D1 calls of the posted statements one after the other. Parameters "@txn", "@id"
-// and "@item" are replaced per call (a ledger row's id, shared by the call's statements; a fresh
-// id; one of the posted item ids, at random).
-const script = `let call = 0;
+// Runs `calls` D1 calls of the posted statements one after the other, each with its parameters
+// bound by `bindParam` (an item at random from the posted ids).
+const script = `${bindParam.toString()}
+let call = 0;
 export default {
   async fetch(request, env) {
     const { statements, calls, itemIds } = await request.json();
     for (let i = 0; i < calls; i++) {
       const n = ++call;
       const item = itemIds[Math.floor(Math.random() * itemIds.length)];
-      const bind = (p) => (p === "@txn" ? "txn_bench" + n : p === "@id" ? "id_bench" + n + "_" + Math.random() : p === "@item" ? item : p);
-      const prepared = statements.map((s) => env.DB.prepare(s.sql).bind(...s.params.map(bind)));
+      const prepared = statements.map((s) => env.DB.prepare(s.sql).bind(...s.params.map((p) => bindParam(p, n, item))));
       if (prepared.length === 1) await prepared[0].all();
       else await env.DB.batch(prepared);
     }
@@ -50,28 +44,11 @@ const mf = new Miniflare(
 try {
   await mf.ready;
   const db = await mf.getD1Database("DB");
-  for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
-    await db.batch(unstable_splitSqlQuery(readFileSync(join("migrations", file), "utf8")).map((query) => db.prepare(query)));
-  }
   await db.prepare("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, value TEXT NOT NULL)").run();
-  const company = await provisionCompany({ name: "D1 statements", plan: "enterprise", mode: "test" });
-  await db.batch(company.statements.map((s) => db.prepare(s.sql).bind(...s.params)));
-  await seedItems(db, { companyId: company.companyId, userId: company.userId, count: Number(values.items) });
-  const itemIds = Array.from({ length: Number(values.items) }, (_, i) => seedItemId(i + 1));
-  const actor = { companyId: company.companyId, userId: company.userId, apiKeyId: "key_bench", requestId: "req_bench" };
-
-  type Posted = { sql: string; params: unknown[] };
-  const posted = (statement: BoundStatement): Posted => ({ sql: statement.query.sql, params: statement.query.params });
-  // A receipt of 1, as POST /v1/transactions records it; every id the statements make is fresh per call.
-  const movement = movementStatements(null as never, actor, { itemId: "@item", type: "receive", change: 1 }, "@txn", new Date().toISOString())
-    .map((s) => posted(s as BoundStatement))
-    .map((s) => ({ ...s, params: s.params.map((p) => (typeof p === "string" && /^(evt|event)_/.test(p) ? "@id" : p)) }));
-  const variants: [string, Posted[]][] = [
+  const { getItem, movement, itemIds } = await seedApiStatements(db, Number(values.items));
+  const variants: [string, PostedStatement[]][] = [
     ["SELECT 1 (the GET floor's query)", [{ sql: "SELECT 1 AS one", params: [] }]],
-    [
-      "GET item's query (one item row)",
-      [{ sql: "SELECT * FROM items WHERE company_id = ? AND deleted_at IS NULL AND id = ? LIMIT 1", params: [company.companyId, "@item"] }],
-    ],
+    ["GET item's query (one item row)", [getItem]],
     ["3 small INSERTs (the POST floor's batch)", [1, 2, 3].map((v) => ({ sql: "INSERT INTO bench_rows (value) VALUES (?)", params: [String(v)] }))],
     ["movement: ledger row + item quantity", movement.slice(0, 2)],
     ["movement: + audit entry", movement.slice(0, 3)],

@@ -10,7 +10,7 @@ import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, auditItemChange, type Actor } from "./audit.ts";
 import { isUniqueViolation } from "./batch-guard.ts";
-import { firstRow, fromTemplate, runBatch, type Database } from "./client.ts";
+import { firstRow, fromTemplate, runBatch, type BoundStatement, type Database } from "./client.ts";
 import { itemEvent, previousValues, stockAlertsAfterChange, transactionCreatedEvent } from "./events.ts";
 import { listPage, listPageQueries, type ListQuery } from "./list-page.ts";
 import { withOptimisticRetry } from "./optimistic-retry.ts";
@@ -103,9 +103,9 @@ export async function insertItem(db: Database, actor: Actor, input: NewItem): Pr
   }
 }
 
-/** A live item by id (a template: it is the busiest read). */
-export function findLiveItem(db: Database, companyId: string, id: string): Promise<ItemRow | undefined> {
-  const query = fromTemplate(
+/** The statement of `findLiveItem` (a template: it is the busiest read). */
+export function liveItemStatement(db: Database, companyId: string, id: string): BoundStatement {
+  return fromTemplate(
     "items:find-live",
     () =>
       db
@@ -116,7 +116,11 @@ export function findLiveItem(db: Database, companyId: string, id: string): Promi
         .getSQL(),
     { companyId, id },
   );
-  return firstRow(db, items, query);
+}
+
+/** A live item by id. */
+export function findLiveItem(db: Database, companyId: string, id: string): Promise<ItemRow | undefined> {
+  return firstRow(db, items, liveItemStatement(db, companyId, id));
 }
 
 /**
