@@ -1,4 +1,4 @@
-// npm run bench -- [--items 100000] [--quick] [--json FILE] [--connections 10] [--duration 10] [--pair-rounds 3]
+// npm run bench -- [--items 100000] [--quick] [--json FILE] [--connections 10] [--duration 10] [--pair-rounds 5]
 //                   [--others 9] [--other-items N]
 //
 // Benchmarks the built Worker in workerd (Miniflare's API, no `wrangler dev` proxy; local D1, R2
@@ -54,7 +54,7 @@ let webhookLatency: { samples: number; delivered: number; p50: number; p99: numb
  * to back (a change in the machine's load then hits both sides of a ratio alike); the budget
  * takes the median of the rounds. The rows of the main run are measured minutes apart.
  */
-const pairRounds = Number(values["pair-rounds"] ?? (quick ? 1 : 3));
+const pairRounds = Number(values["pair-rounds"] ?? (quick ? 1 : 5));
 const pairedRatios: { read: number[]; write: number[] } = { read: [], write: [] };
 /** The same rounds' ratios to the floors of the API's own statements: the application's share. */
 const ownRatios: { read: number[]; write: number[] } = { read: [], write: [] };
