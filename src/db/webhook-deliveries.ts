@@ -2,11 +2,11 @@
 // deliveries (one per event and subscribed endpoint), the consumer's claim of an attempt and its
 // outcome, the sweep's look-up of overdue deliveries, the Deliveries API's reads and retry, and
 // the daily job's clean-up.
-import { and, desc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { DAY_MS, nowIso, nowMs } from "../lib/clock.ts";
 import { newId } from "../lib/ids.ts";
 import type { Page } from "../lib/pagination.ts";
-import { runBatch, type Database } from "./client.ts";
+import { fromDriverRow, runBatch, type Database } from "./client.ts";
 import { listPageQueries } from "./list-page.ts";
 import {
   events,
@@ -183,19 +183,18 @@ export type Claim =
   /** Not sent and never will be: the endpoint is gone (deleted), or disabled, or the event is no longer kept. */
   | { outcome: "endpoint_deleted" | "endpoint_disabled" | "event_gone"; delivery: WebhookDeliveryRow };
 
-/**
- * Claims attempt number `attempt` of a delivery: counts it, stamps `last_attempt_at`, and gives it
- * a lease (`next_attempt_at`), in one conditional UPDATE, so that of two messages for the same
- * attempt (a duplicate, the sweep's re-send) exactly one sends. Only a pending delivery whose
- * endpoint is enabled and whose event is kept is claimed; the same batch reads the delivery, its
- * endpoint and its event, to send, or to tell why not.
- */
-export async function claimAttempt(db: Database, deliveryId: string, attempt: number): Promise<Claim> {
-  const now = nowIso();
-  const [claimed, deliveryRows, endpointRows, eventRows] = await db.batch([
+/** Attempt number `attempt` (1 = the first) of the delivery `deliveryId`. */
+export interface AttemptRef {
+  deliveryId: string;
+  attempt: number;
+}
+
+/** A claim's statements: the conditional UPDATE, then the delivery, its endpoint and its event. */
+function claimStatements(db: Database, { deliveryId, attempt }: AttemptRef, now: string, leaseUntil: string): SQLWrapper[] {
+  return [
     db
       .update(webhookDeliveries)
-      .set({ attempts: attempt, lastAttemptAt: now, nextAttemptAt: new Date(nowMs() + ATTEMPT_LEASE_MS).toISOString(), updatedAt: now })
+      .set({ attempts: attempt, lastAttemptAt: now, nextAttemptAt: leaseUntil, updatedAt: now })
       .where(
         and(
           eq(webhookDeliveries.id, deliveryId),
@@ -212,15 +211,34 @@ export async function claimAttempt(db: Database, deliveryId: string, attempt: nu
       .from(webhookEndpoints)
       .where(sql`${webhookEndpoints.id} = (SELECT endpoint_id FROM ${webhookDeliveries} WHERE id = ${deliveryId})`),
     db.select().from(events).where(sql`${events.id} = (SELECT event_id FROM ${webhookDeliveries} WHERE id = ${deliveryId})`),
-  ]);
-  const delivery = deliveryRows[0];
-  const endpoint = endpointRows[0];
-  const event = eventRows[0];
-  if (claimed.length === 1 && delivery && endpoint && event) return { outcome: "claimed", delivery, endpoint, event };
-  if (!delivery || delivery.status !== "pending" || delivery.attempts !== attempt - 1) return { outcome: "stale" };
-  if (!endpoint) return { outcome: "endpoint_deleted", delivery };
-  if (endpoint.status !== "enabled") return { outcome: "endpoint_disabled", delivery };
-  return { outcome: "event_gone", delivery };
+  ];
+}
+const CLAIM_STATEMENTS = 4;
+
+/**
+ * Claims each attempt: counts it, stamps `last_attempt_at`, and gives it a lease
+ * (`next_attempt_at`), in one conditional UPDATE, so that of two messages for the same attempt (a
+ * duplicate, the sweep's re-send) exactly one sends. Only a pending delivery whose endpoint is
+ * enabled and whose event is kept is claimed; the same batch reads the delivery, its endpoint and
+ * its event, to send, or to tell why not. All the attempts' claims are one D1 batch; answers a
+ * claim per attempt, in order.
+ */
+export async function claimAttempts(db: Database, attempts: readonly AttemptRef[]): Promise<Claim[]> {
+  if (attempts.length === 0) return [];
+  const now = nowIso();
+  const leaseUntil = new Date(nowMs() + ATTEMPT_LEASE_MS).toISOString();
+  const results = await runBatch(db, attempts.flatMap((ref) => claimStatements(db, ref, now, leaseUntil)));
+  return attempts.map(({ attempt }, i) => {
+    const [claimed, deliveryRows, endpointRows, eventRows] = results.slice(i * CLAIM_STATEMENTS, (i + 1) * CLAIM_STATEMENTS).map((r) => r.results);
+    const delivery = deliveryRows![0] && fromDriverRow(webhookDeliveries, deliveryRows![0]);
+    const endpoint = endpointRows![0] && fromDriverRow(webhookEndpoints, endpointRows![0]);
+    const event = eventRows![0] && fromDriverRow(events, eventRows![0]);
+    if (claimed!.length === 1 && delivery && endpoint && event) return { outcome: "claimed", delivery, endpoint, event };
+    if (!delivery || delivery.status !== "pending" || delivery.attempts !== attempt - 1) return { outcome: "stale" };
+    if (!endpoint) return { outcome: "endpoint_deleted", delivery };
+    if (endpoint.status !== "enabled") return { outcome: "endpoint_disabled", delivery };
+    return { outcome: "event_gone", delivery };
+  });
 }
 
 /** Drops a pending delivery that will never be sent (its endpoint is deleted) and its attempts. */
@@ -273,16 +291,15 @@ export interface AttemptResult {
 }
 
 /**
- * Records an attempt's outcome in one batch: its row in the history, the delivery's state (only
- * while it is still at this attempt: a retry requested meanwhile wins), and the endpoint's health.
- * A success clears the endpoint's `failing_since`; a failure starts it, and disables the endpoint
- * once it has failed since `disableIfFailingSince` or earlier with no success since.
+ * An attempt's outcome: its row in the history, the delivery's state (only while it is still at
+ * this attempt: a retry requested meanwhile wins), and the endpoint's health. A success clears the
+ * endpoint's `failing_since`; a failure starts it, and disables the endpoint once it has failed
+ * since `disableIfFailingSince` or earlier with no success since.
  */
-export async function recordAttempt(db: Database, result: AttemptResult): Promise<void> {
-  const now = nowIso();
+function recordStatements(db: Database, result: AttemptResult, now: string): SQLWrapper[] {
   const status = result.succeeded ? "succeeded" : result.nextAttemptAt === null ? "failed" : "pending";
   const failingTooLong = sql`(failing_since IS NOT NULL AND failing_since <= ${result.disableIfFailingSince})`;
-  await runBatch(db, [
+  return [
     db
       .insert(webhookDeliveryAttempts)
       .values({
@@ -318,7 +335,14 @@ export async function recordAttempt(db: Database, result: AttemptResult): Promis
           disabled_reason = CASE WHEN ${failingTooLong} THEN replace(${result.disabledReason}, '{since}', failing_since) ELSE disabled_reason END,
           updated_at = CASE WHEN ${failingTooLong} THEN ${now} ELSE updated_at END
         WHERE id = ${result.endpointId} AND status = 'enabled'`,
-  ]);
+  ];
+}
+
+/** Records the attempts' outcomes (see `recordStatements`), all in one D1 batch, in order. */
+export async function recordAttempts(db: Database, results: readonly AttemptResult[]): Promise<void> {
+  if (results.length === 0) return;
+  const now = nowIso();
+  await runBatch(db, results.flatMap((result) => recordStatements(db, result, now)));
 }
 
 // --- The Deliveries API --------------------------------------------------------------------------

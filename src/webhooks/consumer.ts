@@ -3,11 +3,13 @@
 // failure enqueues the next attempt by the schedule, or ends the delivery `failed`.
 import type { Database } from "../db/client.ts";
 import {
-  claimAttempt,
+  claimAttempts,
   dropDelivery,
   failDeadLettered,
   failUnsent,
-  recordAttempt,
+  recordAttempts,
+  type AttemptResult,
+  type Claim,
 } from "../db/webhook-deliveries.ts";
 import { signingSecrets, webhookUrlRefusal } from "../domain/webhook-endpoints.ts";
 import { toEvent } from "../events/to-event.ts";
@@ -33,29 +35,30 @@ function isDeliveryMessage(body: unknown): body is DeliveryMessage {
   );
 }
 
+/** What became of one claimed attempt: its outcome to record, and the next attempt's delay if any. */
+interface Sent {
+  result: AttemptResult;
+  retryAfterS: number | null;
+}
+
 /**
- * Makes attempt `message.attempt` of its delivery, unless that attempt was made already or the
- * delivery is no longer pending (a duplicate or stale message: nothing to do). A delivery whose
- * endpoint was deleted is dropped; one whose endpoint is disabled, or whose event is no longer
- * kept, is marked failed without being sent. The URL is checked again against the mode's rules.
+ * Sends one claimed attempt, or settles a claim that is not to be sent: a delivery whose endpoint
+ * was deleted is dropped; one whose endpoint is disabled, or whose event is no longer kept, is
+ * marked failed without being sent. The URL is checked again against the mode's rules.
  */
-export async function attemptDelivery(
-  db: Database,
-  queue: Queue<DeliveryMessage>,
-  keyMode: ApiKeyMode,
-  message: DeliveryMessage,
-): Promise<void> {
-  const { deliveryId, attempt } = message;
-  const claim = await claimAttempt(db, deliveryId, attempt);
+async function settle(db: Database, keyMode: ApiKeyMode, { deliveryId, attempt }: DeliveryMessage, claim: Claim): Promise<Sent | null> {
   switch (claim.outcome) {
     case "stale":
-      return;
+      return null;
     case "endpoint_deleted":
-      return dropDelivery(db, deliveryId);
+      await dropDelivery(db, deliveryId);
+      return null;
     case "endpoint_disabled":
-      return failUnsent(db, deliveryId, claim.delivery.attempts, "Not sent: the endpoint is disabled.");
+      await failUnsent(db, deliveryId, claim.delivery.attempts, "Not sent: the endpoint is disabled.");
+      return null;
     case "event_gone":
-      return failUnsent(db, deliveryId, claim.delivery.attempts, "Not sent: the event is no longer kept (events are kept 30 days).");
+      await failUnsent(db, deliveryId, claim.delivery.attempts, "Not sent: the event is no longer kept (events are kept 30 days).");
+      return null;
     case "claimed":
       break;
   }
@@ -63,57 +66,108 @@ export async function attemptDelivery(
   const { endpoint, event } = claim;
   const attemptedAt = claim.delivery.lastAttemptAt!;
   const refusal = webhookUrlRefusal(endpoint.url, keyMode);
-  let result: SendResult;
+  let sent: SendResult;
   if (refusal !== null) {
-    result = { succeeded: false, statusCode: null, error: truncateError(`Not sent: the URL ${refusal}`), durationMs: 0 };
+    sent = { succeeded: false, statusCode: null, error: truncateError(`Not sent: the URL ${refusal}`), durationMs: 0 };
   } else {
     const body = JSON.stringify(toEvent(event));
     const headers = await webhookHeaders(signingSecrets(endpoint, nowIso()), event.id, nowMs(), body);
-    result = await sendWebhook(endpoint.url, headers, body);
+    sent = await sendWebhook(endpoint.url, headers, body);
   }
 
-  const delay = result.succeeded ? null : delayAfterAttempt(attempt);
-  const now = nowMs();
-  await recordAttempt(db, {
-    deliveryId,
-    endpointId: endpoint.id,
-    attempt,
-    attemptedAt,
-    statusCode: result.statusCode,
-    error: result.error,
-    durationMs: result.durationMs,
-    succeeded: result.succeeded,
-    nextAttemptAt: delay === null ? null : new Date(now + delay * 1000).toISOString(),
-    disableIfFailingSince: new Date(Date.parse(attemptedAt) - RETRY_PERIOD_MS).toISOString(),
-    disabledReason: DISABLED_REASON,
-  });
-  if (delay !== null) await enqueueAttempts(queue, [{ deliveryId, attempt: attempt + 1 }], Math.min(delay, MAX_QUEUE_DELAY_S));
+  const delay = sent.succeeded ? null : delayAfterAttempt(attempt);
+  return {
+    result: {
+      deliveryId,
+      endpointId: endpoint.id,
+      attempt,
+      attemptedAt,
+      statusCode: sent.statusCode,
+      error: sent.error,
+      durationMs: sent.durationMs,
+      succeeded: sent.succeeded,
+      nextAttemptAt: delay === null ? null : new Date(nowMs() + delay * 1000).toISOString(),
+      disableIfFailingSince: new Date(Date.parse(attemptedAt) - RETRY_PERIOD_MS).toISOString(),
+      disabledReason: DISABLED_REASON,
+    },
+    retryAfterS: delay,
+  };
 }
 
 /**
- * The deliveries queue's consumer: the batch's attempts run side by side. A message is acknowledged
- * once its attempt is recorded (whatever the receiver answered: the next attempt is a message of
- * its own); one whose processing throws is retried by the queue, and after `max_retries` goes
- * to the dead-letter queue.
+ * Makes each message's attempt of its delivery, unless that attempt was made already or the
+ * delivery is no longer pending (a duplicate or stale message: nothing to do). The attempts are
+ * claimed together in one D1 batch, sent side by side, and recorded together in one batch; each
+ * failed attempt's next one is enqueued by the schedule. Answers, per message, whether it is done:
+ * false for one whose sending or settling threw (the queue retries it; it was not recorded, so its
+ * retry finds it stale, and the sweep sends it again once its lease is over). A failed claim or
+ * record throws: the queue retries the whole batch, which finds the attempts stale likewise.
+ */
+export async function attemptDeliveries(
+  db: Database,
+  queue: Queue<DeliveryMessage>,
+  keyMode: ApiKeyMode,
+  messages: readonly DeliveryMessage[],
+): Promise<boolean[]> {
+  const claims = await claimAttempts(db, messages);
+  const settled = await Promise.all(
+    messages.map((message, i) =>
+      settle(db, keyMode, message, claims[i]!).then(
+        (sent) => ({ done: true, sent }),
+        (error: unknown) => {
+          console.error(JSON.stringify({ event: "webhook_attempt_crashed", ...message, error: String(error) }));
+          return { done: false, sent: null };
+        },
+      ),
+    ),
+  );
+  const sent = settled.flatMap((s) => (s.sent ? [s.sent] : []));
+  await recordAttempts(db, sent.map((s) => s.result));
+  const retries = Map.groupBy(
+    sent.filter((s) => s.retryAfterS !== null),
+    (s) => Math.min(s.retryAfterS!, MAX_QUEUE_DELAY_S),
+  );
+  for (const [delay, due] of retries) {
+    await enqueueAttempts(queue, due.map((s) => ({ deliveryId: s.result.deliveryId, attempt: s.result.attempt + 1 })), delay);
+  }
+  return settled.map((s) => s.done);
+}
+
+/** One message's attempt (see `attemptDeliveries`); throws when it could not be made. */
+export async function attemptDelivery(
+  db: Database,
+  queue: Queue<DeliveryMessage>,
+  keyMode: ApiKeyMode,
+  message: DeliveryMessage,
+): Promise<void> {
+  const [done] = await attemptDeliveries(db, queue, keyMode, [message]);
+  if (!done) throw new Error(`attempt ${message.attempt} of delivery ${message.deliveryId} could not be made`);
+}
+
+/**
+ * The deliveries queue's consumer: the batch's attempts are made together (`attemptDeliveries`).
+ * A message is acknowledged once its attempt is recorded (whatever the receiver answered: the next
+ * attempt is a message of its own); one whose processing threw is retried by the queue, and after
+ * `max_retries` goes to the dead-letter queue. A malformed message is acknowledged and logged.
  */
 export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const { db, keyMode } = createServices(env);
-  const queue = deliveriesQueue(env);
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      if (!isDeliveryMessage(message.body)) {
-        console.error(JSON.stringify({ event: "webhook_message_malformed", id: message.id }));
-        return message.ack();
-      }
-      try {
-        await attemptDelivery(db, queue, keyMode, message.body);
-        message.ack();
-      } catch (error) {
-        console.error(JSON.stringify({ event: "webhook_attempt_crashed", ...message.body, error: String(error) }));
-        message.retry();
-      }
-    }),
-  );
+  const valid: Message<DeliveryMessage>[] = [];
+  for (const message of batch.messages) {
+    if (isDeliveryMessage(message.body)) valid.push(message as Message<DeliveryMessage>);
+    else {
+      console.error(JSON.stringify({ event: "webhook_message_malformed", id: message.id }));
+      message.ack();
+    }
+  }
+  let done: boolean[];
+  try {
+    done = await attemptDeliveries(db, deliveriesQueue(env), keyMode, valid.map((message) => message.body));
+  } catch (error) {
+    console.error(JSON.stringify({ event: "webhook_batch_crashed", messages: valid.length, error: String(error) }));
+    done = valid.map(() => false);
+  }
+  valid.forEach((message, i) => (done[i] ? message.ack() : message.retry()));
 }
 
 /**

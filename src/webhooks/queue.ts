@@ -2,14 +2,13 @@
 // only says which attempt of which delivery to make; the delivery's row in D1 is the truth, so a
 // lost message delays an attempt (the sweep enqueues it again) but never loses it.
 
+import type { AttemptRef } from "../db/webhook-deliveries.ts";
+
 export const DELIVERIES_QUEUE = "inventory-manager-webhook-deliveries";
 export const DEAD_LETTER_QUEUE = "inventory-manager-webhook-deliveries-dlq";
 
-/** Attempt number `attempt` (1 = the first) of the delivery `deliveryId`. */
-export interface DeliveryMessage {
-  deliveryId: string;
-  attempt: number;
-}
+/** A message: which attempt of which delivery to make. */
+export type DeliveryMessage = AttemptRef;
 
 /** Messages per `sendBatch` call: Queues take at most 100. */
 const SEND_BATCH_SIZE = 100;

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, listDurableObjectIds, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
-import { claimAttempt } from "../../src/db/webhook-deliveries.ts";
+import { claimAttempts } from "../../src/db/webhook-deliveries.ts";
 import { setClock } from "../../src/lib/clock.ts";
 import { dispatchAndEnqueue } from "../../src/webhooks/dispatch.ts";
 import { createCompany } from "../helpers/factories.ts";
@@ -105,7 +105,7 @@ describe("an enqueue that failed after the commit", () => {
     await dispatchAndEnqueue(db(), recordingQueue().queue, { companyId: co.companyId }, 1);
     const [delivery] = await deliveriesOf(event.id);
     // Claimed, then nothing: the consumer's isolate died before sending.
-    expect((await claimAttempt(db(), delivery!.id, 1)).outcome).toBe("claimed");
+    expect((await claimAttempts(db(), [{ deliveryId: delivery!.id, attempt: 1 }]))[0]!.outcome).toBe("claimed");
 
     await sweepAt(T + MINUTE);
     expect(await deliveryRow(delivery!.id)).toMatchObject({ attempts: 1, status: "pending" });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { webhookEndpoints } from "../../src/db/schema.ts";
 import { ATTEMPT_LEASE_MS, dispatchEvents } from "../../src/db/webhook-deliveries.ts";
 import { setClock } from "../../src/lib/clock.ts";
-import { attemptDelivery } from "../../src/webhooks/consumer.ts";
+import { attemptDeliveries, attemptDelivery } from "../../src/webhooks/consumer.ts";
 import { ATTEMPT_OFFSETS_S, delayAfterAttempt, MAX_ATTEMPTS, MAX_QUEUE_DELAY_S } from "../../src/webhooks/schedule.ts";
 import { WEBHOOK_TIMEOUT_MS } from "../../src/webhooks/send.ts";
 import { createCompany } from "../helpers/factories.ts";
@@ -330,6 +330,77 @@ describe("duplicates and stale messages", () => {
     await inFlight;
     expect((await deliveryRow(deliveryId))!.nextAttemptAt).toBe(iso(T + ATTEMPT_LEASE_MS));
     await running;
+  });
+});
+
+describe("a batch of messages", () => {
+  it("is claimed, sent and recorded together: each delivery as if alone, a duplicate and a stale message without a send", async () => {
+    at(T);
+    const co = await createCompany();
+    const received = receiver((request) => new Response(null, { status: new URL(request.url).pathname === "/fails" ? 503 : 200 }));
+    const ok = await pendingDelivery(co.companyId, { url: "https://receiver.example.com/ok" });
+    const failing = await pendingDelivery(co.companyId, { url: "https://receiver.example.com/fails" });
+    const deleted = await pendingDelivery(co.companyId, { url: "https://receiver.example.com/gone" });
+    await db().delete(webhookEndpoints).where(eq(webhookEndpoints.id, deleted.endpoint.id));
+    const { queue, sent } = recordingQueue();
+
+    const done = await attemptDeliveries(db(), queue, "test", [
+      { deliveryId: ok.deliveryId, attempt: 1 },
+      { deliveryId: failing.deliveryId, attempt: 1 },
+      { deliveryId: ok.deliveryId, attempt: 1 },
+      { deliveryId: deleted.deliveryId, attempt: 1 },
+      { deliveryId: failing.deliveryId, attempt: 4 },
+    ]);
+
+    expect(done).toEqual([true, true, true, true, true]);
+    expect(received.map((r) => r.url).sort()).toEqual(["https://receiver.example.com/fails", "https://receiver.example.com/ok"]);
+    expect(await deliveryRow(ok.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1, lastStatusCode: 200, nextAttemptAt: null });
+    expect(await deliveryRow(failing.deliveryId)).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      lastStatusCode: 503,
+      nextAttemptAt: iso(T + 30 * SECOND),
+    });
+    expect(await deliveryRow(deleted.deliveryId)).toBeUndefined();
+    expect(await attemptRows(ok.deliveryId)).toEqual([
+      { deliveryId: ok.deliveryId, attempt: 1, attemptedAt: iso(T), statusCode: 200, error: null, durationMs: expect.any(Number) },
+    ]);
+    expect(await attemptRows(failing.deliveryId)).toEqual([
+      {
+        deliveryId: failing.deliveryId,
+        attempt: 1,
+        attemptedAt: iso(T),
+        statusCode: 503,
+        error: "The endpoint answered 503 Service Unavailable; only a 2xx answer is success.",
+        durationMs: expect.any(Number),
+      },
+    ]);
+    expect((await endpointRow(failing.endpoint.id))!.failingSince).toBe(iso(T));
+    expect((await endpointRow(ok.endpoint.id))!.failingSince).toBeNull();
+    // Only the failed attempt has a next one, delayed by the schedule.
+    expect(sent).toEqual([{ body: { deliveryId: failing.deliveryId, attempt: 2 }, delaySeconds: 30 }]);
+  });
+
+  it("a message whose sending throws is retried alone; the others of its batch are recorded and acknowledged", async () => {
+    at(T);
+    const co = await createCompany();
+    const received = receiver();
+    const good = await pendingDelivery(co.companyId);
+    const broken = await pendingDelivery(co.companyId);
+    // An event whose object cannot be made (no converter for its kind): its attempt throws.
+    await env.DB.prepare("UPDATE events SET object_type = 'unknown' WHERE id = ?").bind(broken.event.id).run();
+
+    const result = await consume([
+      { deliveryId: broken.deliveryId, attempt: 1 },
+      { deliveryId: good.deliveryId, attempt: 1 },
+    ]);
+
+    expect(result.retryMessages).toHaveLength(1);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(received).toHaveLength(1);
+    expect(await deliveryRow(good.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(await attemptRows(good.deliveryId)).toHaveLength(1);
+    expect(await attemptRows(broken.deliveryId)).toEqual([]);
   });
 });
 
