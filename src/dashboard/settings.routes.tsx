@@ -6,7 +6,7 @@ import { insertApiKey, listApiKeys, revokeApiKey, rollApiKey } from "../db/api-k
 import { adminCounts, snapshotUseToday } from "../db/dashboard-overview.ts";
 import { createInvitation, usersWithPassword } from "../db/dashboard-auth.ts";
 import type { Actor } from "../db/audit.ts";
-import { findUser, insertUser, listUsers } from "../db/users.ts";
+import { findUser, insertUser, listUsers, userNames } from "../db/users.ts";
 import { MAX_ACTIVE_KEYS } from "../domain/api-keys.ts";
 import { nowIso } from "../lib/clock.ts";
 import { forgetApiKey } from "../middleware/authenticate.ts";
@@ -16,6 +16,7 @@ import { CreateUserBodySchema } from "../routes/users/users.schemas.ts";
 import { mayUse } from "./access.ts";
 import { attempt, readForm, zodFieldErrors, type FieldErrors, type FormValues } from "./forms.ts";
 import { allow } from "./guards.tsx";
+import { pageFromQuery } from "./paging.tsx";
 import { ApiKeysPage, KEY_FORM_LABELS } from "./pages/api-keys.tsx";
 import { PlanPage } from "./pages/plan.tsx";
 import { USER_FORM_LABELS, UsersPage } from "./pages/users.tsx";
@@ -30,7 +31,6 @@ export function actorOf(c: DashboardContext): Actor {
   return { companyId: c.get("viewer").company.id, userId: c.get("viewer").user.id, apiKeyId: null, requestId: c.get("requestId") };
 }
 
-const FIRST_PAGE = { limit: 100, offset: 0 };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 async function keysPage(
@@ -39,9 +39,14 @@ async function keysPage(
   status: 200 | 201 | 400 | 404 | 409 | 429 = 200,
 ) {
   const { id: companyId } = c.get("viewer").company;
-  const [keys, users] = await Promise.all([listApiKeys(c.get("db"), companyId, FIRST_PAGE), listUsers(c.get("db"), companyId, FIRST_PAGE)]);
-  const userNames = new Map(users.rows.map((user) => [user.id, user.name]));
-  return page(c, <ApiKeysPage viewer={c.get("viewer")} keys={keys.rows} total={keys.total} userNames={userNames} {...extra} />, status);
+  const listPage = pageFromQuery(c.req.query());
+  const keys = await listApiKeys(c.get("db"), companyId, listPage);
+  const names = await userNames(c.get("db"), companyId, keys.rows.map((key) => key.user_id));
+  return page(
+    c,
+    <ApiKeysPage viewer={c.get("viewer")} keys={keys.rows} total={keys.total} hasMore={keys.hasMore} page={listPage} userNames={names} {...extra} />,
+    status,
+  );
 }
 
 async function usersPage(
@@ -50,8 +55,13 @@ async function usersPage(
   status: 200 | 201 | 400 | 404 | 409 = 200,
 ) {
   const { id: companyId } = c.get("viewer").company;
-  const [users, withPassword] = await Promise.all([listUsers(c.get("db"), companyId, FIRST_PAGE), usersWithPassword(c.get("db"), companyId)]);
-  return page(c, <UsersPage viewer={c.get("viewer")} users={users.rows} total={users.total} withPassword={withPassword} {...extra} />, status);
+  const listPage = pageFromQuery(c.req.query());
+  const [users, withPassword] = await Promise.all([listUsers(c.get("db"), companyId, listPage), usersWithPassword(c.get("db"), companyId)]);
+  return page(
+    c,
+    <UsersPage viewer={c.get("viewer")} users={users.rows} total={users.total} hasMore={users.hasMore} page={listPage} withPassword={withPassword} {...extra} />,
+    status,
+  );
 }
 
 const origin = (c: DashboardContext) => new URL(c.req.url).origin;

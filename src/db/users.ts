@@ -1,6 +1,6 @@
 // The users of a company. They are created through the API (admins only) or by provisioning, and
 // never deleted: API keys and audit entries refer to them.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { emailTaken, toUser, type User } from "../domain/users.ts";
 import type { Page } from "../lib/pagination.ts";
 import { auditEntry, type Actor } from "./audit.ts";
@@ -25,6 +25,16 @@ export async function listUsers(db: Database, companyId: string, page: Page) {
   const company = eq(users.companyId, companyId);
   const list = await listPage(db, { table: users, where: company, orderBy: [users.createdAt, users.id], cursorScope: company }, page);
   return { ...list, rows: list.rows.map(toUser) };
+}
+
+/** The names of the company's users among `ids`, by id (a page of API keys shows whose each is). */
+export async function userNames(db: Database, companyId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, name: users.name })
+    .from(users)
+    .where(and(eq(users.companyId, companyId), inArray(users.id, [...new Set(ids)])));
+  return new Map(rows.map((row) => [row.id, row.name]));
 }
 
 /**

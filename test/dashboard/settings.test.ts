@@ -22,6 +22,16 @@ async function apiKeys(co: DashboardCompany) {
   return (await client(co.apiKey).get("/v1/api_keys")).body.data as any[];
 }
 
+/** The `href` of the page's "Older →" (rel="next") link, if any. */
+function olderLink(html: string): string | undefined {
+  return /<a [^>]*rel="next" href="([^"]+)"|<a [^>]*href="([^"]+)" rel="next"/.exec(html)?.slice(1).find(Boolean)?.replaceAll("&amp;", "&");
+}
+
+/** The names in the first column of the page's list, in order. */
+function namesListed(html: string, names: readonly string[]): string[] {
+  return [...html.matchAll(/<tr><td>([^<]+)/g)].map((m) => m[1]!).filter((name) => names.includes(name));
+}
+
 describe("Settings → API Keys", () => {
   it("lists the company's keys with their last use", async () => {
     const co = await dashboardCompany();
@@ -34,6 +44,30 @@ describe("Settings → API Keys", () => {
     expect(key.last_used_at).not.toBeNull();
     expect(page.html).toContain(`${key.last_used_at.slice(0, 10)} ${key.last_used_at.slice(11, 16)} UTC`);
     expect(page.html).toContain(`…${key.last4}`);
+  });
+
+  it("pages through more keys than fit on a page, newest first as GET /v1/api_keys, each with its user's name", async () => {
+    const co = await dashboardCompany();
+    const api = client(co.apiKey);
+    const names = Array.from({ length: 27 }, (_, i) => `Scanner ${i}`);
+    for (const name of names) expect((await api.post("/v1/api_keys", { name, role: "read_only" })).status).toBe(201);
+    const apiOrder = ((await api.get("/v1/api_keys?limit=100")).body.data as { name: string }[]).map((k) => k.name).filter((n) => names.includes(n));
+    const browser = await signedIn(co);
+
+    const first = await browser.get(KEYS);
+    expect(first.html).toContain("Keys (28)");
+    const firstNames = namesListed(first.html, names);
+    expect(firstNames).toEqual(apiOrder.slice(0, 25));
+    const older = olderLink(first.html)!;
+    expect(older).toMatch(/^\/dashboard\/settings\/api-keys\?starting_after=key_/);
+    const second = await browser.get(older);
+    expect(second.status).toBe(200);
+    expect(namesListed(second.html, names)).toEqual(apiOrder.slice(25));
+    expect(olderLink(second.html)).toBeUndefined();
+    expect(second.html).toContain('rel="prev"');
+    // Every key's row names its user, also on the later page.
+    const user = (await api.get(`/v1/users/${co.userId}`)).body;
+    expect(second.html.split(`<td>${user.name}</td>`).length - 1).toBe(3);
   });
 
   it("creates a key shown once, which works with the API, recorded as the user with no key", async () => {
@@ -156,6 +190,22 @@ describe("Settings → API Keys", () => {
 });
 
 describe("Settings → Users", () => {
+  it("pages through more users than fit on a page, newest first as GET /v1/users", async () => {
+    const co = await dashboardCompany();
+    const api = client(co.apiKey);
+    const names = Array.from({ length: 26 }, (_, i) => `Picker ${i}`);
+    for (const name of names) expect((await api.post("/v1/users", { name, email: uniqueEmail(), role: "member" })).status).toBe(201);
+    const apiOrder = ((await api.get("/v1/users?limit=100")).body.data as { name: string }[]).map((u) => u.name).filter((n) => names.includes(n));
+    const browser = await signedIn(co);
+
+    const first = await browser.get(USERS);
+    expect(first.html).toContain("Users (27)");
+    expect(namesListed(first.html, names)).toEqual(apiOrder.slice(0, 25));
+    const second = await browser.get(olderLink(first.html)!);
+    expect(namesListed(second.html, names)).toEqual(apiOrder.slice(25));
+    expect(olderLink(second.html)).toBeUndefined();
+  });
+
   it("invites a user: the link shown once works for that user, recorded as the admin with no key", async () => {
     const co = await dashboardCompany();
     const browser = await signedIn(co);

@@ -48,7 +48,7 @@ h2 { font-size: 1.15rem; margin: 0 0 .75rem; }
 .stat-label { color: var(--muted); font-size: .875rem; margin: 0; }
 .stat-value { font-size: 1.75rem; font-weight: 650; margin: .25rem 0 0; }
 .stat-note { font-size: .8rem; color: var(--muted); margin: 0; }
-.table-wrap { overflow-x: auto; }
+.table-wrap { overflow-x: auto; position: relative; }
 .table-wrap:focus-visible { outline-offset: 0; }
 table { border-collapse: collapse; width: 100%; font-size: .925rem; }
 th, td { text-align: left; padding: .6rem .75rem; border-bottom: 1px solid var(--line); vertical-align: middle; }

@@ -3,8 +3,10 @@
 import { keyState, MAX_ROLL_GRACE_HOURS, type ApiKey } from "../../domain/api-keys.ts";
 import { ROLES } from "../../db/schema.ts";
 import { nowIso } from "../../lib/clock.ts";
+import type { Page } from "../../lib/pagination.ts";
 import type { FieldErrors, FormValues } from "../forms.ts";
 import { AppPage, Field, FormError, formatTime, Notice, roleLabel, Select, ShownOnce } from "../layout.tsx";
+import { Pager } from "../paging.tsx";
 import { DASHBOARD_PATH } from "../paths.ts";
 import type { Viewer } from "../types.ts";
 
@@ -38,6 +40,8 @@ export function ApiKeysPage(props: {
   viewer: Viewer;
   keys: ApiKey[];
   total: number;
+  hasMore: boolean;
+  page: Page;
   userNames: Map<string, string>;
   values?: FormValues;
   errors?: FieldErrors;
@@ -133,6 +137,7 @@ export function ApiKeysPage(props: {
             </table>
           </div>
         )}
+        <Pager path={API_KEYS_PATH} filters={{}} page={props.page} rows={props.keys} hasMore={props.hasMore} label="API keys" />
       </section>
     </AppPage>
   );

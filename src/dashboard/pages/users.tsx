@@ -1,8 +1,10 @@
 // Settings → Users: the company's users (and whether each has set a password); invite one with
 // name, email and role, which shows their one-time invitation link; a new link for a user.
 import type { User } from "../../domain/users.ts";
+import type { Page } from "../../lib/pagination.ts";
 import type { FieldErrors, FormValues } from "../forms.ts";
 import { AppPage, Field, FormError, formatTime, roleLabel, Select, ShownOnce } from "../layout.tsx";
+import { Pager } from "../paging.tsx";
 import { DASHBOARD_PATH } from "../paths.ts";
 import type { Viewer } from "../types.ts";
 import { ROLE_OPTIONS } from "./api-keys.tsx";
@@ -15,6 +17,8 @@ export function UsersPage(props: {
   viewer: Viewer;
   users: User[];
   total: number;
+  hasMore: boolean;
+  page: Page;
   withPassword: Set<string>;
   values?: FormValues;
   errors?: FieldErrors;
@@ -87,6 +91,7 @@ export function UsersPage(props: {
             </tbody>
           </table>
         </div>
+        <Pager path={USERS_PATH} filters={{}} page={props.page} rows={props.users} hasMore={props.hasMore} label="Users" />
       </section>
     </AppPage>
   );
