@@ -24,6 +24,8 @@ import { webhookHeaders } from "./sign.ts";
 const DISABLED_REASON =
   "Disabled automatically: every delivery to this endpoint has failed for 3 days (since {since}). Fix the receiver, then set status to enabled.";
 
+const UNPREPARED = "Not sent: the event could not be prepared for sending (an error on our side, logged); tried again by the schedule.";
+
 function isDeliveryMessage(body: unknown): body is DeliveryMessage {
   const message = body as DeliveryMessage | null;
   return (
@@ -70,9 +72,17 @@ async function settle(db: Database, keyMode: ApiKeyMode, { deliveryId, attempt }
   if (refusal !== null) {
     sent = { succeeded: false, statusCode: null, error: truncateError(`Not sent: the URL ${refusal}`), durationMs: 0 };
   } else {
-    const body = JSON.stringify(toEvent(event));
-    const headers = await webhookHeaders(signingSecrets(endpoint, nowIso()), event.id, nowMs(), body);
-    sent = await sendWebhook(endpoint.url, headers, body);
+    try {
+      const body = JSON.stringify(toEvent(event));
+      const headers = await webhookHeaders(signingSecrets(endpoint, nowIso()), event.id, nowMs(), body);
+      sent = await sendWebhook(endpoint.url, headers, body);
+    } catch (error) {
+      // A claimed attempt that cannot be made is a failed attempt like any other, so the schedule
+      // ends it: were the message retried instead, its retry would find the attempt claimed and
+      // stop, and the sweep would make the next one, for ever.
+      console.error(JSON.stringify({ event: "webhook_attempt_unprepared", deliveryId, attempt, error: String(error) }));
+      sent = { succeeded: false, statusCode: null, error: UNPREPARED, durationMs: 0 };
+    }
   }
 
   const delay = sent.succeeded ? null : delayAfterAttempt(attempt);
@@ -99,9 +109,10 @@ async function settle(db: Database, keyMode: ApiKeyMode, { deliveryId, attempt }
  * delivery is no longer pending (a duplicate or stale message: nothing to do). The attempts are
  * claimed together in one D1 batch, sent side by side, and recorded together in one batch; each
  * failed attempt's next one is enqueued by the schedule. Answers, per message, whether it is done:
- * false for one whose sending or settling threw (the queue retries it; it was not recorded, so its
- * retry finds it stale, and the sweep sends it again once its lease is over). A failed claim or
- * record throws: the queue retries the whole batch, which finds the attempts stale likewise.
+ * false for one whose settling threw (dropping or failing an unsendable delivery: the queue
+ * retries it). A failed claim or record throws: the queue retries the whole batch; an attempt
+ * claimed but not recorded is then found claimed, and the sweep makes it again once its lease is
+ * over.
  */
 export async function attemptDeliveries(
   db: Database,

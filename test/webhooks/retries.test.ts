@@ -381,26 +381,34 @@ describe("a batch of messages", () => {
     expect(sent).toEqual([{ body: { deliveryId: failing.deliveryId, attempt: 2 }, delaySeconds: 30 }]);
   });
 
-  it("a message whose sending throws is retried alone; the others of its batch are recorded and acknowledged", async () => {
+  it("a message whose settling throws is retried alone; the others of its batch are recorded and acknowledged", async () => {
     at(T);
     const co = await createCompany();
     const received = receiver();
     const good = await pendingDelivery(co.companyId);
-    const broken = await pendingDelivery(co.companyId);
-    // An event whose object cannot be made (no converter for its kind): its attempt throws.
-    await env.DB.prepare("UPDATE events SET object_type = 'unknown' WHERE id = ?").bind(broken.event.id).run();
-
-    const result = await consume([
-      { deliveryId: broken.deliveryId, attempt: 1 },
-      { deliveryId: good.deliveryId, attempt: 1 },
-    ]);
-
-    expect(result.retryMessages).toHaveLength(1);
-    expect(result.explicitAcks).toHaveLength(1);
-    expect(received).toHaveLength(1);
-    expect(await deliveryRow(good.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
-    expect(await attemptRows(good.deliveryId)).toHaveLength(1);
-    expect(await attemptRows(broken.deliveryId)).toEqual([]);
+    const orphan = await pendingDelivery(co.companyId);
+    await db().delete(webhookEndpoints).where(eq(webhookEndpoints.id, orphan.endpoint.id));
+    // The orphan is to be dropped; D1 refuses that (a trigger of the test's own), so its settling throws.
+    await env.DB.prepare(
+      `CREATE TRIGGER test_refuse_drop BEFORE DELETE ON webhook_deliveries WHEN old.id = '${orphan.deliveryId}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    ).run();
+    try {
+      const result = await consume([
+        { deliveryId: orphan.deliveryId, attempt: 1 },
+        { deliveryId: good.deliveryId, attempt: 1 },
+      ]);
+      expect(result.retryMessages).toHaveLength(1);
+      expect(result.explicitAcks).toHaveLength(1);
+      expect(received).toHaveLength(1);
+      expect(await deliveryRow(good.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
+      expect(await attemptRows(good.deliveryId)).toHaveLength(1);
+      expect(await deliveryRow(orphan.deliveryId)).toMatchObject({ status: "pending", attempts: 0 });
+    } finally {
+      await env.DB.prepare("DROP TRIGGER test_refuse_drop").run();
+    }
+    // Its retry drops it.
+    expect((await consume([{ deliveryId: orphan.deliveryId, attempt: 1 }])).explicitAcks).toHaveLength(1);
+    expect(await deliveryRow(orphan.deliveryId)).toBeUndefined();
   });
 });
 
@@ -445,18 +453,39 @@ describe("deliveries that can no longer be sent", () => {
 });
 
 describe("processing that fails", () => {
-  it("a message whose processing throws is retried by the queue; its dead letter marks the delivery failed", async () => {
+  it("an attempt that cannot be prepared is a failed attempt: recorded, acknowledged, tried again by the schedule, failed after the last", async () => {
     at(T);
     const co = await createCompany();
     const received = receiver();
     const { deliveryId, event } = await pendingDelivery(co.companyId);
-    // An event whose object cannot be made (no converter for its kind): every try throws.
+    // An event whose object cannot be made (no converter for its kind): every attempt fails to prepare.
     await env.DB.prepare("UPDATE events SET object_type = 'unknown' WHERE id = ?").bind(event.id).run();
-    const result = await consume([{ deliveryId, attempt: 1 }]);
-    expect(result.retryMessages).toEqual([{ msgId: expect.any(String) }]);
-    expect(result.explicitAcks).toEqual([]);
-    expect(received).toEqual([]);
+    const unprepared = "Not sent: the event could not be prepared for sending (an error on our side, logged); tried again by the schedule.";
+    const { queue, sent } = recordingQueue();
 
+    await attempt(deliveryId, 1, queue);
+    expect(received).toEqual([]);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "pending", attempts: 1, lastStatusCode: null, lastError: unprepared, nextAttemptAt: iso(T + 30 * SECOND) });
+    expect(await attemptRows(deliveryId)).toEqual([{ deliveryId, attempt: 1, attemptedAt: iso(T), statusCode: null, error: unprepared, durationMs: 0 }]);
+    expect(sent).toEqual([{ body: { deliveryId, attempt: 2 }, delaySeconds: 30 }]);
+
+    // Through the queue handler, the message is acknowledged, not retried.
+    at(T + 30 * SECOND);
+    const result = await consume([{ deliveryId, attempt: 2 }]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+
+    // The last attempt ends it.
+    await env.DB.prepare("UPDATE webhook_deliveries SET attempts = ? WHERE id = ?").bind(MAX_ATTEMPTS - 1, deliveryId).run();
+    await attempt(deliveryId, MAX_ATTEMPTS);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS, nextAttemptAt: null, lastError: unprepared });
+    expect(received).toEqual([]);
+  });
+
+  it("a message that reached the dead-letter queue marks its delivery failed", async () => {
+    at(T);
+    const co = await createCompany();
+    const { deliveryId } = await pendingDelivery(co.companyId);
     const dead = await consumeDeadLetters([{ deliveryId, attempt: 1 }]);
     expect(dead.explicitAcks).toHaveLength(1);
     expect(await deliveryRow(deliveryId)).toMatchObject({
