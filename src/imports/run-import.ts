@@ -60,9 +60,16 @@ function finishStatements(services: Pick<Services, "db">, row: ImportRow, change
   return { statements, row: finished };
 }
 
-async function finish(services: Pick<Services, "db">, row: ImportRow, changes: Partial<ImportRow>, before: SQLWrapper[] = []): Promise<ImportRow> {
+/**
+ * Ends the import (its final state, and `before` in the same batch), then deletes its uploaded file:
+ * nothing reads it once the import is over (its errors are a file of their own, which stays).
+ */
+async function finish(services: Pick<Services, "db" | "blobs">, row: ImportRow, changes: Partial<ImportRow>, before: SQLWrapper[] = []): Promise<ImportRow> {
   const { statements, row: finished } = finishStatements(services, row, changes);
   await runBatch(services.db, [...before, ...statements]);
+  await services.blobs.delete(row.blobKey).catch((error: unknown) => {
+    console.error(JSON.stringify({ event: "import_file_not_deleted", import_id: row.id, key: row.blobKey, error: String(error) }));
+  });
   return finished;
 }
 
@@ -317,7 +324,7 @@ export async function runImportStep(services: Pick<Services, "db" | "blobs">, im
 }
 
 /** Ends an import as failed with one more error, and its `import.failed` event. */
-export async function markImportFailed(services: Pick<Services, "db">, importId: string, error: ImportError): Promise<ImportRow> {
+export async function markImportFailed(services: Pick<Services, "db" | "blobs">, importId: string, error: ImportError): Promise<ImportRow> {
   console.error(JSON.stringify({ event: "import_failed", import_id: importId, error: error.message }));
   const row = (await findImport(services.db, importId))!;
   const errors = row.errors.length < ERRORS_SHOWN ? [...row.errors, error] : row.errors;

@@ -22,11 +22,9 @@ describe("imports across companies", () => {
       pagination: { total: 0, limit: 50, offset: 0, has_more: false },
     });
     expectApiError(await client(ours.apiKey).get(`/v1/imports?starting_after=${imported.body.id}`), 400, "invalid_request", "starting_after");
-    // Their file is stored under their company's prefix, and only their errors route reads its errors.
-    expect(await storedKeys(`imports/${theirs.companyId}/`)).toEqual([
-      `imports/${theirs.companyId}/${imported.body.id}.csv`,
-      `imports/${theirs.companyId}/${imported.body.id}.errors.csv`,
-    ]);
+    // Their errors are stored under their company's prefix (the file itself is deleted once the
+    // import is over), and only their errors route reads them.
+    expect(await storedKeys(`imports/${theirs.companyId}/`)).toEqual([`imports/${theirs.companyId}/${imported.body.id}.errors.csv`]);
     expect(await storedKeys(`imports/${ours.companyId}/`)).toEqual([]);
     expect((await getCsv(theirs.apiKey, `/v1/imports/${imported.body.id}/errors`)).text.split("\r\n")[1]).toMatch(/^3,name,/);
     expect(await liveItems(ours.companyId)).toEqual([]);
@@ -79,8 +77,8 @@ describe("Idempotency-Key on POST /v1/imports", () => {
     expect(again.headers.get("Idempotent-Replayed")).toBe("true");
     expect((await client(co.apiKey).get("/v1/imports")).body.pagination.total).toBe(1);
     expect((await liveItems(co.companyId)).map((i) => i.quantity)).toEqual([3]);
-    // The replay's upload was not kept.
-    expect(await storedKeys(`imports/${co.companyId}/`)).toEqual([`imports/${co.companyId}/${first.body.id}.csv`]);
+    // Neither upload was kept: the replay's was never used, the first one's import is over.
+    expect(await storedKeys(`imports/${co.companyId}/`)).toEqual([]);
   });
 
   it("the same key with another file is 422, with other query parameters too", async () => {

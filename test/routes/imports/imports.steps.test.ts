@@ -50,6 +50,8 @@ describe("an import in steps", () => {
     const step = () => runImportStep(services, id, { budgetMs: 0, chunkSize: 40 });
     let row = await step();
     expect(row).toMatchObject({ status: "applying", rowsProcessed: 40, itemsCreated: 40, rowsTotal: 250 });
+    const file = importBlobKey(co.companyId, id);
+    expect(await env.SNAPSHOTS.head(file)).not.toBeNull();
     const seen = [row.rowsProcessed];
     while (row.status === "applying") {
       row = await step();
@@ -57,6 +59,8 @@ describe("an import in steps", () => {
     }
     expect(seen).toEqual([40, 80, 120, 160, 200, 240, 250]);
     expect(row).toMatchObject({ status: "complete", itemsCreated: 250, quantityChanges: 249, rowsProcessed: 250 });
+    // The uploaded file is deleted once the import is over.
+    expect(await env.SNAPSHOTS.head(file)).toBeNull();
     expect((await liveItems(co.companyId)).length).toBe(250);
     expect((await countTransactions(co.companyId, id)).length).toBe(249);
     expect(await ledgerMismatches(co.companyId)).toEqual([]);
