@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SCALAR_JS, SCALAR_VERSION } from "../../../src/routes/meta/assets/scalar.js.ts";
+import { SCALAR_VERSION } from "../../../src/routes/meta/assets/scalar-version.ts";
+import { SCALAR_JS } from "../../../src/routes/meta/assets/scalar.js.ts";
 import { call } from "../../helpers/http.ts";
 
 describe("GET /docs works with no network", () => {
